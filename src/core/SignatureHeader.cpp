@@ -1,0 +1,63 @@
+#include "core/SignatureHeader.h"
+
+#include "core/HmacSha256.h"
+
+namespace si {
+namespace {
+
+std::string_view trimSpaces(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+std::optional<std::int64_t> parseUnixSeconds(std::string_view digits)
+{
+    // 18 digits cannot overflow an int64; no real timestamp needs more.
+    if (digits.empty() || digits.size() > 18)
+        return std::nullopt;
+    std::int64_t value = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
+} // namespace
+
+SignatureHeader parseSignatureHeader(std::string_view header)
+{
+    SignatureHeader parsed;
+    std::size_t start = 0;
+    while (start <= header.size()) {
+        std::size_t comma = header.find(',', start);
+        if (comma == std::string_view::npos)
+            comma = header.size();
+        std::string_view item = trimSpaces(header.substr(start, comma - start));
+        std::size_t eq = item.find('=');
+        if (eq != std::string_view::npos) {
+            std::string_view key = item.substr(0, eq);
+            std::string_view value = item.substr(eq + 1);
+            if (key == "t")
+                parsed.timestamp = parseUnixSeconds(value);
+            else if (key == "v1")
+                parsed.v1Signatures.emplace_back(value);
+        }
+        start = comma + 1;
+    }
+    return parsed;
+}
+
+std::string signStripeStyle(std::string_view payload, std::string_view secret, std::int64_t timestamp)
+{
+    std::string t = std::to_string(timestamp);
+    std::string signedText = t + "." + std::string(payload);
+    return "t=" + t + ",v1=" + hmacSha256Hex(secret, signedText);
+}
+
+} // namespace si

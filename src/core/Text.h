@@ -1,0 +1,31 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace si {
+
+/// True when `text` is well-formed UTF-8 (no overlong forms, no surrogates,
+/// nothing above U+10FFFF).
+bool isValidUtf8(std::string_view text);
+
+/// `text` made safe for one log line: printable ASCII kept, everything else
+/// (control characters, CR/LF, non-ASCII bytes) written as \xNN, and cut to
+/// `maxLength` characters with "…" after. Outside input reaches logs only
+/// through this.
+std::string logSafe(std::string_view text, std::size_t maxLength = 80);
+
+/// Percent-encodes everything but RFC 3986's unreserved characters
+/// (A-Z a-z 0-9 - . _ ~), so the result is safe in any URL component.
+std::string percentEncode(std::string_view text);
+
+/// Lower-case ASCII copy.
+std::string asciiLower(std::string_view text);
+
+/// `text` without leading and trailing spaces and tabs.
+std::string_view trimWhitespace(std::string_view text);
+
+/// The non-empty, trimmed items of a comma-separated list ("a, b,,c" → a b c).
+std::vector<std::string> splitCommaList(std::string_view list);
+
+} // namespace si

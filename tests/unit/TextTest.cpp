@@ -1,0 +1,42 @@
+#include <boost/test/unit_test.hpp>
+
+#include "core/Text.h"
+
+BOOST_AUTO_TEST_SUITE(TextTest)
+
+BOOST_AUTO_TEST_CASE(utf8_validation)
+{
+    BOOST_TEST(si::isValidUtf8(""));
+    BOOST_TEST(si::isValidUtf8("plain"));
+    BOOST_TEST(si::isValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"));
+    BOOST_TEST(!si::isValidUtf8("\xc0\x80"));         // overlong NUL
+    BOOST_TEST(!si::isValidUtf8("\xe0\x80\xaf"));     // overlong
+    BOOST_TEST(!si::isValidUtf8("\xed\xa0\x80"));     // surrogate
+    BOOST_TEST(!si::isValidUtf8("\xf4\x90\x80\x80")); // above U+10FFFF
+    BOOST_TEST(!si::isValidUtf8("\xe2\x82"));         // truncated
+    BOOST_TEST(!si::isValidUtf8("\x80"));             // lone continuation
+    BOOST_TEST(!si::isValidUtf8("\xf8\x88\x80\x80\x80"));
+}
+
+BOOST_AUTO_TEST_CASE(log_safe_escapes_and_truncates)
+{
+    BOOST_TEST(si::logSafe("a\nb\\c") == "a\\x0ab\\x5cc");
+    BOOST_TEST(si::logSafe(std::string(100, 'x'), 10) == std::string(10, 'x') + "…");
+    BOOST_TEST(si::logSafe("\xc3\xa9") == "\\xc3\\xa9");
+}
+
+BOOST_AUTO_TEST_CASE(percent_encode_keeps_only_unreserved)
+{
+    BOOST_TEST(si::percentEncode("aZ09-._~") == "aZ09-._~");
+    BOOST_TEST(si::percentEncode("https://x.test/cb?a=1&b") == "https%3A%2F%2Fx.test%2Fcb%3Fa%3D1%26b");
+    BOOST_TEST(si::percentEncode(" +\xc3\xa9") == "%20%2B%C3%A9");
+}
+
+BOOST_AUTO_TEST_CASE(comma_lists)
+{
+    BOOST_TEST(si::splitCommaList(" a, b,,c ,") == (std::vector<std::string>{"a", "b", "c"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(si::splitCommaList("").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
