@@ -3,22 +3,21 @@
 #include <string>
 #include <vector>
 
-#include "cli/Commands.h"
+#include "cli/CommandRegistry.h"
 
 namespace {
 
-const char* const kUsage = R"(Usage: stripe-install [COMMAND] [options]
-
-Serves a Stripe App install link page. With no command it answers web
-requests: FastCGI when started by a web server, plain CGI otherwise.
-
-Commands:
-  verify-callback   check a callback URL's install_signature by hand
-  --version         print the version and the libraries it was built with
-  --help            this text
-
-Run "stripe-install COMMAND --help" for a command's options.
-)";
+void printUsage(std::ostream& out)
+{
+    out << "Usage: stripe-install [COMMAND] [options]\n\n"
+           "Serves a Stripe App install link page. With no command it answers web\n"
+           "requests: FastCGI when started by a web server, plain CGI otherwise.\n\n"
+           "Commands:\n";
+    for (const auto& command : si::cli::commands())
+        out << "  " << command.name << std::string(command.name.size() < 18 ? 18 - command.name.size() : 1, ' ')
+            << command.summary << "\n";
+    out << "\nRun \"stripe-install COMMAND --help\" for a command's options.\n";
+}
 
 } // namespace
 
@@ -26,17 +25,18 @@ int main(int argc, char** argv)
 {
     std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty()) {
-        std::cerr << kUsage;
+        printUsage(std::cerr);
         return 2;
     }
-    const std::string command = words.front();
-    const std::vector<std::string> rest(words.begin() + 1, words.end());
-    if (command == "verify-callback")
-        return si::cli::verifyCallbackCommand(rest);
-    if (command == "--help" || command == "-h" || command == "help") {
-        std::cout << kUsage;
+    const std::string name = words.front();
+    if (name == "--help" || name == "-h" || name == "help") {
+        printUsage(std::cout);
         return 0;
     }
-    std::cerr << "stripe-install: unknown command \"" << command << "\"\n" << kUsage;
+    for (const auto& command : si::cli::commands())
+        if (command.name == name)
+            return command.run(std::vector<std::string>(words.begin() + 1, words.end()));
+    std::cerr << "stripe-install: unknown command \"" << name << "\"\n\n";
+    printUsage(std::cerr);
     return 2;
 }

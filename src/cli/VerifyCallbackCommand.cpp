@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/Arguments.h"
-#include "cli/Commands.h"
+#include "cli/CommandRegistry.h"
 #include "core/InstallCallback.h"
 #include "core/Text.h"
 
@@ -29,6 +29,11 @@ Exit codes: 0 valid, 1 invalid, 2 usage error.
 )";
 
 } // namespace
+
+int verifyCallbackCommand(const std::vector<std::string>& words);
+
+static const CommandRegistration registration{
+    "verify-callback", "check a callback URL's install_signature by hand", &verifyCallbackCommand};
 
 int verifyCallbackCommand(const std::vector<std::string>& words)
 {

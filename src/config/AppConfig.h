@@ -1,0 +1,70 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace si {
+
+/// Which installs the callback accepts: Stripe appends livemode=false to
+/// test-mode (and sandbox) installs.
+enum class LivemodePolicy { Any, Live, Test };
+
+/// The program's configuration, read once at start-up from an INI file and
+/// the environment, validated, and typed. Relative paths in the file are
+/// resolved against the file's own folder, so a bundle can be moved whole.
+struct AppConfig {
+    // [stripe]
+    std::string appId;                       ///< app_id (required), e.g. com.example.app
+    std::vector<std::string> appSecrets;     ///< app_secrets (required; first = current)
+    std::vector<std::string> webhookSecrets; ///< webhook_secrets (optional; needed for /webhook)
+    std::int64_t signatureTolerance = 300;   ///< signature_tolerance, seconds (0 = off)
+    std::string installLinkBase = "https://marketplace.stripe.com/apps/install/link"; ///< install_link_base
+
+    // [site]
+    std::string redirectUri;                 ///< redirect_uri (required): the callback's public URL
+    std::string returnUrl;                   ///< return_url (optional): 303 here after success
+    std::string templatesDir;                ///< templates (default: "templates" beside the file)
+    std::int64_t stateTtl = 600;             ///< state_ttl, seconds
+    LivemodePolicy livemode = LivemodePolicy::Any; ///< livemode = any | live | test
+    std::string appName;                     ///< app_name (default: app_id)
+    std::vector<std::string> permissions;    ///< permissions: ";"-separated lines shown on the page
+
+    // [database]
+    std::string dbConnector = "sqlite";      ///< connector
+    std::string dbConnection;                ///< connection: the SQLite file (required)
+    int dbBusyTimeoutMs = 5000;              ///< busy_timeout_ms
+
+    std::string sourcePath;                  ///< the file this came from (for messages)
+};
+
+/// A configuration problem. The message names the file and the key
+/// (`[section] key`) and says what is expected. All problems found are
+/// listed, one per line, so a merchant fixes them in one go.
+class ConfigError : public std::runtime_error {
+public:
+    explicit ConfigError(const std::vector<std::string>& problems);
+    const std::vector<std::string>& problems() const { return _problems; }
+
+private:
+    std::vector<std::string> _problems;
+};
+
+/// Reads an environment variable; injected so tests control it.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup processEnvironment();
+
+/// Loads and validates the file at `path`. Environment variables override
+/// the file: STRIPE_APP_SECRETS and STRIPE_WEBHOOK_SECRETS (comma-separated).
+/// Unknown sections or keys are refused (a typo must not silently fall back
+/// to a default). Throws ConfigError.
+AppConfig loadAppConfig(const std::string& path, const EnvLookup& env);
+
+/// The configuration path: `--config` if given, else STRIPE_INSTALL_CONFIG,
+/// else "stripe-install.ini" beside the program. Throws ConfigError when none.
+std::string resolveConfigPath(const std::optional<std::string>& fromCommandLine, const EnvLookup& env,
+                              const std::string& programPath);
+
+} // namespace si

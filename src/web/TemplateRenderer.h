@@ -1,0 +1,74 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace si {
+
+/// Values for one template: strings, flags and lists of nested values.
+/// Every string is HTML-escaped when rendered with {{name}}.
+class TemplateValues {
+public:
+    TemplateValues& set(const std::string& key, const std::string& value);
+    TemplateValues& set(const std::string& key, const char* value) { return set(key, std::string(value)); }
+    TemplateValues& set(const std::string& key, bool flag);
+    /// Appends `item` to the list `key` (for {{#key}}…{{/key}} sections).
+    TemplateValues& add(const std::string& key, const TemplateValues& item);
+
+    struct Entry;
+    const std::map<std::string, Entry>& entries() const { return *_entries; }
+
+private:
+    std::shared_ptr<std::map<std::string, Entry>> _entries = std::make_shared<std::map<std::string, Entry>>();
+};
+
+struct TemplateValues::Entry {
+    enum class Kind { Text, Flag, List } kind = Kind::Text;
+    std::string text;
+    bool flag = false;
+    std::vector<TemplateValues> list;
+};
+
+/// A template file missing, unreadable, or not valid Mustache. The message
+/// names the file and, for syntax errors, what is wrong.
+class TemplateError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The page templates, loaded and compiled once per process from a folder
+/// (editable without a rebuild). Pages are Mustache; each is rendered and
+/// then placed into layout.html as its {{{body}}}, the only raw insertion.
+class TemplateRenderer {
+public:
+    /// Every page the program renders. load() requires each of them.
+    static const std::vector<std::string>& pageNames();
+
+    /// Loads layout.html and every page from `dir`. Throws TemplateError
+    /// naming the first file that is missing or does not parse.
+    static TemplateRenderer load(const std::string& dir);
+
+    /// Renders page `name` (e.g. "install") inside the layout. `values` must
+    /// include "title". Throws TemplateError if rendering fails.
+    std::string render(const std::string& name, const TemplateValues& values) const;
+
+    TemplateRenderer(TemplateRenderer&&) noexcept;
+    TemplateRenderer& operator=(TemplateRenderer&&) noexcept;
+    ~TemplateRenderer();
+
+private:
+    struct Impl;
+    explicit TemplateRenderer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> _impl;
+};
+
+/// The page shown when the templates themselves cannot be used: built in,
+/// plain, escaped, and dependent on no file.
+std::string builtInErrorPage(int status, const std::string& heading, const std::string& message);
+
+/// HTML-escapes & < > " ' (for the built-in page and anything outside Mustache).
+std::string htmlEscape(const std::string& text);
+
+} // namespace si
