@@ -1,9 +1,12 @@
 // Wiring only: picks the sub-command (or the web transport) and runs it.
+#include <unistd.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli/CommandRegistry.h"
+#include "cli/WebMode.h"
 
 namespace {
 
@@ -11,7 +14,8 @@ void printUsage(std::ostream& out)
 {
     out << "Usage: stripe-install [COMMAND] [options]\n\n"
            "Serves a Stripe App install link page. With no command it answers web\n"
-           "requests: FastCGI when started by a web server, plain CGI otherwise.\n\n"
+           "requests: FastCGI when started by a web server, plain CGI otherwise\n"
+           "(configuration from STRIPE_INSTALL_CONFIG or stripe-install.ini beside it).\n\n"
            "Commands:\n";
     for (const auto& command : si::cli::commands())
         out << "  " << command.name << std::string(command.name.size() < 18 ? 18 - command.name.size() : 1, ' ')
@@ -24,9 +28,15 @@ void printUsage(std::ostream& out)
 int main(int argc, char** argv)
 {
     std::vector<std::string> words(argv + 1, argv + argc);
+    if (si::cli::startedAsCgiScript())
+        return si::cli::runWebMode();
     if (words.empty()) {
-        printUsage(std::cerr);
-        return 2;
+        // Started by hand in a terminal: it is not a web server's child.
+        if (isatty(STDIN_FILENO)) {
+            printUsage(std::cerr);
+            return 2;
+        }
+        return si::cli::runWebMode();
     }
     const std::string name = words.front();
     if (name == "--help" || name == "-h" || name == "help") {

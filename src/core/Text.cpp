@@ -50,7 +50,7 @@ std::string logSafe(std::string_view text, std::size_t maxLength)
             break;
         }
         const auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c < 0x7F && c != '\\') {
+        if (c >= 0x20 && c < 0x7F && c != '\\' && c != '"') {
             out += ch;
         } else {
             out += "\\x";

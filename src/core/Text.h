@@ -10,7 +10,7 @@ namespace si {
 bool isValidUtf8(std::string_view text);
 
 /// `text` made safe for one log line: printable ASCII kept, everything else
-/// (control characters, CR/LF, non-ASCII bytes) written as \xNN, and cut to
+/// (control characters, CR/LF, `"`, `\`, non-ASCII bytes) written as \xNN, and cut to
 /// `maxLength` characters with "…" after. Outside input reaches logs only
 /// through this.
 std::string logSafe(std::string_view text, std::size_t maxLength = 80);

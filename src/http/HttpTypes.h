@@ -16,11 +16,17 @@ struct HttpRequest {
     std::string rawQuery;     ///< undecoded, without the "?"
     std::map<std::string, std::string> headers; ///< names lower-case
     std::string body;
+    /// What the transport found when reading the body; the body is only
+    /// read when its Content-Length is present, valid and within the limit.
+    enum class BodyProblem { None, TooLarge, BadLength } bodyProblem = BodyProblem::None;
     bool https = false;       ///< came over TLS (HTTPS=on, or the server knows)
     std::string remoteAddr;
 
     std::optional<std::string> header(const std::string& lowerCaseName) const;
 };
+
+/// The largest body any route accepts (a webhook delivery is far smaller).
+constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
 struct HttpResponse {
     int status = 200;

@@ -7,28 +7,32 @@
 
 namespace si {
 
+class TemplateValues;
+
+/// One value in a TemplateValues: a string, a flag, or a list of nested values.
+struct TemplateEntry {
+    enum class Kind { Text, Flag, List } kind = Kind::Text;
+    std::string text;
+    bool flag = false;
+    std::vector<TemplateValues> list;
+};
+
 /// Values for one template: strings, flags and lists of nested values.
 /// Every string is HTML-escaped when rendered with {{name}}.
 class TemplateValues {
 public:
+    using Entry = TemplateEntry;
+
     TemplateValues& set(const std::string& key, const std::string& value);
     TemplateValues& set(const std::string& key, const char* value) { return set(key, std::string(value)); }
     TemplateValues& set(const std::string& key, bool flag);
     /// Appends `item` to the list `key` (for {{#key}}…{{/key}} sections).
     TemplateValues& add(const std::string& key, const TemplateValues& item);
 
-    struct Entry;
     const std::map<std::string, Entry>& entries() const { return *_entries; }
 
 private:
     std::shared_ptr<std::map<std::string, Entry>> _entries = std::make_shared<std::map<std::string, Entry>>();
-};
-
-struct TemplateValues::Entry {
-    enum class Kind { Text, Flag, List } kind = Kind::Text;
-    std::string text;
-    bool flag = false;
-    std::vector<TemplateValues> list;
 };
 
 /// A template file missing, unreadable, or not valid Mustache. The message

@@ -1,0 +1,31 @@
+#include "cli/LoadRuntime.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+namespace si::cli {
+
+std::string programPath()
+{
+    char buffer[4096];
+    const ssize_t n = readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string("stripe-install");
+}
+
+std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& configPath,
+                                              const std::string& command)
+{
+    try {
+        const std::string path = resolveConfigPath(configPath, processEnvironment(), programPath());
+        return Runtime::load(path);
+    } catch (const ConfigError& e) {
+        for (const std::string& problem : e.problems())
+            std::cerr << command << ": configuration: " << problem << "\n";
+    } catch (const TemplateError& e) {
+        std::cerr << command << ": templates: " << e.what() << "\n";
+    }
+    return nullptr;
+}
+
+} // namespace si::cli

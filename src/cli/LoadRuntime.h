@@ -1,0 +1,19 @@
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "transport/Runtime.h"
+
+namespace si::cli {
+
+/// Loads the configuration and templates for a command; on failure prints
+/// every problem (naming the file and key) prefixed by `command` and
+/// returns null.
+std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& configPath,
+                                              const std::string& command);
+
+/// The program's own path (for finding stripe-install.ini beside it).
+std::string programPath();
+
+} // namespace si::cli

@@ -1,0 +1,41 @@
+#include "cli/WebMode.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/LoadRuntime.h"
+#include "transport/FastCgiServer.h"
+
+namespace si::cli {
+
+bool startedAsCgiScript()
+{
+    return std::getenv("GATEWAY_INTERFACE") != nullptr;
+}
+
+int runWebMode()
+{
+    auto runtime = loadRuntimeOrExplain(std::nullopt, "stripe-install");
+    if (!runtime) {
+        if (runningAsCgi()) {
+            const std::string page = builtInErrorPage(500, "Not configured",
+                                                      "This page is not set up correctly yet. The server log says what to fix.");
+            std::printf("Status: 500 Internal Server Error\r\nContent-Type: text/html; charset=utf-8\r\n"
+                        "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n%s",
+                        page.size(), page.c_str());
+        }
+        return 1;
+    }
+    int threads = 1;
+    if (const char* text = std::getenv("STRIPE_INSTALL_THREADS")) {
+        threads = std::atoi(text);
+        if (threads < 1 || threads > 64) {
+            std::cerr << "stripe-install: STRIPE_INSTALL_THREADS must be 1..64\n";
+            return 1;
+        }
+    }
+    return serveFastCgiOrCgi(*runtime, threads);
+}
+
+} // namespace si::cli

@@ -1,0 +1,135 @@
+#include "transport/DevServer.h"
+
+#include <signal.h>
+
+#include <iostream>
+#include <istream>
+#include <memory>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
+
+#include "core/Text.h"
+
+namespace si {
+namespace {
+
+HttpRequest toHttpRequest(Poco::Net::HTTPServerRequest& in)
+{
+    HttpRequest request;
+    request.method = in.getMethod();
+    const std::string& uri = in.getURI();
+    const auto question = uri.find('?');
+    std::string rawPath = uri.substr(0, question);
+    if (question != std::string::npos)
+        request.rawQuery = uri.substr(question + 1);
+    Poco::URI::decode(rawPath, request.path); // PATH_INFO arrives decoded from web servers too
+    if (request.path.empty())
+        request.path = "/";
+    for (const auto& [name, value] : in)
+        request.headers[asciiLower(name)] = value;
+    request.remoteAddr = in.clientAddress().host().toString();
+
+    const auto length = request.header("content-length");
+    const bool expectsBody = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    if (!length) {
+        if (expectsBody)
+            request.bodyProblem = HttpRequest::BodyProblem::BadLength;
+        return request;
+    }
+    if (length->empty() || length->size() > 12 || length->find_first_not_of("0123456789") != std::string::npos) {
+        request.bodyProblem = HttpRequest::BodyProblem::BadLength;
+        return request;
+    }
+    const unsigned long long declared = std::stoull(*length);
+    if (declared > kMaxBodyBytes) {
+        request.bodyProblem = HttpRequest::BodyProblem::TooLarge;
+        return request;
+    }
+    request.body.resize(static_cast<std::size_t>(declared));
+    in.stream().read(request.body.data(), static_cast<std::streamsize>(declared));
+    if (static_cast<unsigned long long>(in.stream().gcount()) != declared) {
+        request.body.clear();
+        request.bodyProblem = HttpRequest::BodyProblem::BadLength;
+    }
+    return request;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit Handler(Runtime& runtime) : _runtime(runtime) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) override
+    {
+        // Each server thread keeps its own worker (and database connection).
+        thread_local std::unique_ptr<Worker> worker;
+        if (!worker)
+            worker = std::make_unique<Worker>(_runtime);
+        const HttpResponse response = worker->handle(toHttpRequest(in));
+        out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status),
+                               reasonPhrase(response.status));
+        for (const auto& [name, value] : response.headers) {
+            if (name == "Set-Cookie")
+                out.add(name, value); // several may be set
+            else
+                out.set(name, value);
+        }
+        out.setContentLength(static_cast<std::streamsize>(response.body.size()));
+        out.send().write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+    }
+
+private:
+    Runtime& _runtime;
+};
+
+class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit HandlerFactory(Runtime& runtime) : _runtime(runtime) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
+    {
+        return new Handler(_runtime);
+    }
+
+private:
+    Runtime& _runtime;
+};
+
+} // namespace
+
+bool isLoopbackHost(const std::string& host)
+{
+    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+int serveHttp(Runtime& runtime, const std::string& host, unsigned short port)
+{
+    // Block the stop signals in every thread; the main thread waits for one.
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(host, port));
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(16);
+    params->setMaxQueued(256);
+    params->setKeepAlive(true);
+    Poco::Net::HTTPServer server(new HandlerFactory(runtime), socket, params);
+    server.start();
+    runtime.log.info("http_server_started", {{"listen", host + ":" + std::to_string(socket.address().port())},
+                                             {"dev", runtime.options.devMarketplace ? "true" : "false"}});
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    runtime.log.info("http_server_stopping", {{"signal", std::to_string(signal)}});
+    server.stopAll(true);
+    return 0;
+}
+
+} // namespace si

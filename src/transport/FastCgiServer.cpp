@@ -1,0 +1,118 @@
+#include "transport/FastCgiServer.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "transport/CgiRequest.h"
+
+extern char** environ;
+
+namespace si {
+namespace {
+
+std::atomic<bool> stopRequested{false};
+
+// Async-signal-safe: libfcgi alone would wait in accept() for one more
+// request; shutting the listening socket down wakes every accepting thread.
+void onStopSignal(int)
+{
+    stopRequested = true;
+    FCGX_ShutdownPending();
+    shutdown(0, SHUT_RDWR);
+}
+
+void installStopHandlers()
+{
+    struct sigaction action {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0; // no SA_RESTART: accept() must return EINTR
+    sigaction(SIGTERM, &action, nullptr);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGUSR1, &action, nullptr); // what mod_fcgid and lighttpd send on graceful stop
+    signal(SIGPIPE, SIG_IGN);              // a client gone mid-answer is not a reason to die
+}
+
+/// One FCGX_Request behind RAII, so every exit path finishes it.
+class FastCgiRequest {
+public:
+    FastCgiRequest() { FCGX_InitRequest(&_raw, 0, FCGI_FAIL_ACCEPT_ON_INTR); }
+    ~FastCgiRequest() { FCGX_Free(&_raw, 1); }
+    FastCgiRequest(const FastCgiRequest&) = delete;
+    FastCgiRequest& operator=(const FastCgiRequest&) = delete;
+    FCGX_Request* raw() { return &_raw; }
+
+private:
+    FCGX_Request _raw{};
+};
+
+void acceptLoop(Runtime& runtime)
+{
+    Worker worker(runtime);
+    FastCgiRequest request;
+    while (!stopRequested) {
+        if (FCGX_Accept_r(request.raw()) < 0)
+            break;
+        FCGX_Request* raw = request.raw();
+        const HttpRequest httpRequest = requestFromCgi(
+            [raw](const char* name) { return FCGX_GetParam(name, raw->envp); },
+            [raw](char* buffer, std::size_t size) {
+                const int n = FCGX_GetStr(buffer, static_cast<int>(size), raw->in);
+                return n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
+            });
+        const std::string answer = formatCgiResponse(worker.handle(httpRequest));
+        FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), raw->out);
+        FCGX_Finish_r(raw);
+    }
+}
+
+int serveOneCgiRequest(Runtime& runtime)
+{
+    Worker worker(runtime);
+    const HttpRequest request = requestFromCgi([](const char* name) { return std::getenv(name); },
+                                               [](char* buffer, std::size_t size) {
+                                                   return std::fread(buffer, 1, size, stdin);
+                                               });
+    const std::string answer = formatCgiResponse(worker.handle(request));
+    std::fwrite(answer.data(), 1, answer.size(), stdout);
+    std::fflush(stdout);
+    return 0;
+}
+
+} // namespace
+
+bool runningAsCgi()
+{
+    return FCGX_IsCGI() != 0;
+}
+
+int serveFastCgiOrCgi(Runtime& runtime, int threads)
+{
+    if (runningAsCgi())
+        return serveOneCgiRequest(runtime);
+    if (FCGX_Init() != 0) {
+        runtime.log.error("fastcgi_init_failed");
+        return 1;
+    }
+    installStopHandlers();
+    runtime.log.info("fastcgi_started", {{"threads", std::to_string(threads)}});
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i)
+        pool.emplace_back([&runtime] { acceptLoop(runtime); });
+    acceptLoop(runtime);
+    for (auto& thread : pool)
+        thread.join();
+    runtime.log.info("fastcgi_stopped");
+    return 0;
+}
+
+} // namespace si
