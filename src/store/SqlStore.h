@@ -1,0 +1,101 @@
+#pragma once
+// The Store port over Poco Data. SQLite today; the SQL is plain enough for
+// PostgreSQL once that connector and its transaction mode are wired in.
+#include "core/StoreError.h"
+#include "core/Stores.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace Poco {
+class Exception;
+namespace Data {
+class Session;
+}
+} // namespace Poco
+
+namespace si {
+
+/// The Store on an SQL database through Poco Data (SQLite).
+///
+/// Every write runs in a BEGIN IMMEDIATE transaction: a writer takes the
+/// write lock before it reads, so concurrent writers (threads or processes
+/// sharing one file) queue on the busy timeout instead of deadlocking on a
+/// lock upgrade. One SqlStore holds one connection; its methods may be
+/// called from several threads (they take turns). Every fault is thrown as
+/// StoreError naming the cause and the database file; no Poco exception
+/// escapes.
+class SqlStore : public Store {
+public:
+    /// Opens (creating if need be) the database and brings its schema up to
+    /// date. `connector` is "sqlite" (any case); `connectionString` is the
+    /// file path (or ":memory:", or an SQLite "file:" URI). `busyTimeoutMs`
+    /// is how long a write waits for another writer before failing with
+    /// "database is locked". Sets WAL journal mode, synchronous=NORMAL and
+    /// foreign keys on.
+    ///
+    /// Throws StoreError when the database cannot be opened, is not a
+    /// database, cannot be switched to WAL, is read-only, or has a newer
+    /// schema than this program knows.
+    SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs);
+    ~SqlStore() override;
+
+    SqlStore(const SqlStore&) = delete;
+    SqlStore& operator=(const SqlStore&) = delete;
+
+    /// Inserts the state, and purges states that expired more than an hour
+    /// before it was created (recently expired ones are kept so that a late
+    /// visitor is told "expired" rather than "unknown").
+    void saveState(const StateRecord& state) override;
+
+    /// Uses install.accountId, userId and livemode; the ref comes from the
+    /// state and installed_at/updated_at are `now`.
+    ConsumeResult consumeStateAndRecordInstall(const std::string& tokenHash, const std::string& browserHash,
+                                               std::int64_t now, const Install& install) override;
+
+    std::size_t purgeExpiredStates(std::int64_t before) override;
+
+    /// Newest install first (installed_at descending, then account id).
+    std::vector<Install> findInstalls(const std::string& accountId) override;
+    /// Newest install first (installed_at descending, then account id).
+    std::vector<Install> listInstalls(const InstallFilter& filter) override;
+
+    std::size_t revokeByHand(const std::string& accountId, std::int64_t now) override;
+
+    /// Every event id not seen before is recorded with its effect, whatever
+    /// the effect. A Revoke or Record event without an account is Ignored.
+    WebhookEffect applyWebhookEvent(const WebhookEvent& event, std::int64_t now) override;
+
+    /// Runs SELECT 1. Throws StoreError when it fails.
+    void ping() override;
+
+    /// What messages call the database: the SQLite file path.
+    const std::string& databaseName() const { return _databaseName; }
+
+private:
+    struct Prepared;
+    class Transaction;
+
+    void open();
+    Prepared& prepared();
+    ConsumeOutcome classifyUnconsumed(Prepared& p, std::int64_t now);
+    WebhookEffect applyWebhookAction(Prepared& p, const WebhookEvent& event);
+    StoreError translate(const Poco::Exception& error) const;
+
+    /// Runs `work` holding the connection: any exception drops the prepared
+    /// statements (a Poco Statement that threw stays unusable) and leaves as
+    /// StoreError.
+    template <class Work>
+    auto guarded(Work&& work) -> decltype(work(std::declval<Prepared&>()));
+
+    std::string _connectionString;
+    std::string _databaseName;
+    int _busyTimeoutMs;
+    std::mutex _mutex;
+    std::unique_ptr<Poco::Data::Session> _session;
+    std::unique_ptr<Prepared> _prepared;
+};
+
+} // namespace si
