@@ -43,10 +43,12 @@ struct SignaturePolicy {
     std::int64_t toleranceSeconds = 300; ///< 0 or less: no age limit (as Stripe)
 };
 
-/// Verifies `header` over `payload` exactly as Stripe's libraries verify a
+/// Verifies `header` over `payload` as Stripe's libraries verify a
 /// `Stripe-Signature` header: HMAC-SHA256 of "<t>.<payload>", lower-case hex,
 /// any `v1` may match under any secret, compared in constant time; then the
-/// timestamp must lie within the tolerance of `now`, in either direction.
+/// timestamp must be at most `tolerance` seconds old. One deliberate addition:
+/// a timestamp more than `tolerance` seconds in the future is refused too
+/// (stripe-node accepts it), so a signature cannot be made to live longer.
 SignatureCheck verifySignature(std::string_view payload, std::string_view header,
                                const SignaturePolicy& policy);
 
