@@ -28,4 +28,17 @@ std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& 
     return nullptr;
 }
 
+std::optional<AppConfig> loadConfigOrExplain(const std::optional<std::string>& configPath,
+                                             const std::string& command)
+{
+    try {
+        const std::string path = resolveConfigPath(configPath, processEnvironment(), programPath());
+        return loadAppConfig(path, processEnvironment());
+    } catch (const ConfigError& e) {
+        for (const std::string& problem : e.problems())
+            std::cerr << command << ": configuration: " << problem << "\n";
+    }
+    return std::nullopt;
+}
+
 } // namespace si::cli

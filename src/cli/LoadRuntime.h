@@ -13,6 +13,11 @@ namespace si::cli {
 std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& configPath,
                                               const std::string& command);
 
+/// Loads just the configuration (for commands that render no page);
+/// prints every problem and returns nullopt on failure.
+std::optional<AppConfig> loadConfigOrExplain(const std::optional<std::string>& configPath,
+                                             const std::string& command);
+
 /// The program's own path (for finding stripe-install.ini beside it).
 std::string programPath();
 

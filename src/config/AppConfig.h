@@ -18,15 +18,17 @@ enum class LivemodePolicy { Any, Live, Test };
 struct AppConfig {
     // [stripe]
     std::string appId;                       ///< app_id (required), e.g. com.example.app
-    std::vector<std::string> appSecrets;     ///< app_secrets (required; first = current)
-    std::vector<std::string> webhookSecrets; ///< webhook_secrets (optional; needed for /webhook)
+    std::vector<std::string> appSecrets;     ///< app_secrets or app_secrets_file (required; first = current)
+    std::vector<std::string> webhookSecrets; ///< webhook_secrets or webhook_secrets_file (optional; needed for /webhook)
     std::int64_t signatureTolerance = 300;   ///< signature_tolerance, seconds (0 = off)
-    std::string installLinkBase = "https://marketplace.stripe.com/apps/install/link"; ///< install_link_base
+    /// install_link_base: https (http only on a loopback host), no '?' or '#',
+    /// trailing '/' removed; the link is this + "/" + app id + "?redirect_uri=…".
+    std::string installLinkBase = "https://marketplace.stripe.com/apps/install/link";
 
     // [site]
     std::string redirectUri;                 ///< redirect_uri (required): the callback's public URL
     std::string returnUrl;                   ///< return_url (optional): 303 here after success
-    std::string templatesDir;                ///< templates (default: "templates" beside the file)
+    std::string templatesDir;                ///< templates (default: "templates" beside the file); absolute
     std::int64_t stateTtl = 600;             ///< state_ttl, seconds
     LivemodePolicy livemode = LivemodePolicy::Any; ///< livemode = any | live | test
     std::string appName;                     ///< app_name (default: app_id)
@@ -34,7 +36,7 @@ struct AppConfig {
 
     // [database]
     std::string dbConnector = "sqlite";      ///< connector
-    std::string dbConnection;                ///< connection: the SQLite file (required)
+    std::string dbConnection;                ///< connection: the SQLite file (required); absolute
     int dbBusyTimeoutMs = 5000;              ///< busy_timeout_ms
 
     std::string sourcePath;                  ///< the file this came from (for messages)
@@ -42,7 +44,9 @@ struct AppConfig {
 
 /// A configuration problem. The message names the file and the key
 /// (`[section] key`) and says what is expected. All problems found are
-/// listed, one per line, so a merchant fixes them in one go.
+/// listed, one per line, so a merchant fixes them in one go. Each problem
+/// reads "<file>:<line>: …" when it points at a line, else "<file>: …".
+/// No message ever contains a secret's value, even a malformed one.
 class ConfigError : public std::runtime_error {
 public:
     explicit ConfigError(const std::vector<std::string>& problems);
@@ -58,12 +62,22 @@ EnvLookup processEnvironment();
 
 /// Loads and validates the file at `path`. Environment variables override
 /// the file: STRIPE_APP_SECRETS and STRIPE_WEBHOOK_SECRETS (comma-separated).
+/// Without them, secrets come from [stripe] app_secrets_file /
+/// webhook_secrets_file (commas or newlines between secrets; relative paths
+/// beside the INI file) or [stripe] app_secrets / webhook_secrets.
 /// Unknown sections or keys are refused (a typo must not silently fall back
-/// to a default). Throws ConfigError.
+/// to a default), and so are repeated keys, '#' lines (';' starts a comment
+/// in this format) and lines without '='. An empty value counts as unset.
+/// The file itself is only read, never checked against the disk further
+/// (templates and the database folder are checked where they are used).
+/// Throws ConfigError.
 AppConfig loadAppConfig(const std::string& path, const EnvLookup& env);
 
 /// The configuration path: `--config` if given, else STRIPE_INSTALL_CONFIG,
-/// else "stripe-install.ini" beside the program. Throws ConfigError when none.
+/// else "stripe-install.ini" beside the program when that file exists.
+/// `programPath` should be the executable's real path (e.g. /proc/self/exe);
+/// a bare name without a folder is not searched for. Throws ConfigError
+/// explaining the three ways when none applies.
 std::string resolveConfigPath(const std::optional<std::string>& fromCommandLine, const EnvLookup& env,
                               const std::string& programPath);
 

@@ -29,6 +29,7 @@ HttpRequest toHttpRequest(Poco::Net::HTTPServerRequest& in)
     std::string rawPath = uri.substr(0, question);
     if (question != std::string::npos)
         request.rawQuery = uri.substr(question + 1);
+    request.path.clear(); // Poco::URI::decode appends
     Poco::URI::decode(rawPath, request.path); // PATH_INFO arrives decoded from web servers too
     if (request.path.empty())
         request.path = "/";

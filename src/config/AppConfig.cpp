@@ -1,0 +1,553 @@
+#include "config/AppConfig.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+#include <Poco/Util/IniFileConfiguration.h>
+
+#include "core/Text.h"
+
+namespace si {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Section {
+    std::string name;
+    std::vector<std::string> keys;
+};
+
+const std::vector<Section>& schema()
+{
+    static const std::vector<Section> sections = {
+        {"stripe", {"app_id", "app_secrets", "app_secrets_file", "webhook_secrets", "webhook_secrets_file",
+                    "signature_tolerance", "install_link_base"}},
+        {"site", {"redirect_uri", "return_url", "templates", "state_ttl", "livemode", "app_name", "permissions"}},
+        {"database", {"connector", "connection", "busy_timeout_ms"}},
+    };
+    return sections;
+}
+
+const Section* findSection(const std::string& name)
+{
+    for (const Section& section : schema())
+        if (section.name == name)
+            return &section;
+    return nullptr;
+}
+
+/// The section that declares `key`, if any.
+const Section* sectionOfKey(const std::string& key)
+{
+    for (const Section& section : schema())
+        if (std::find(section.keys.begin(), section.keys.end(), key) != section.keys.end())
+            return &section;
+    return nullptr;
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+/// The candidate near enough to `word` to be what a typo meant.
+std::optional<std::string> closest(const std::string& word, const std::vector<std::string>& candidates)
+{
+    std::size_t best = word.size() < 5 ? 2 : 3; // accept a distance of 1, or 2 for longer words
+    std::optional<std::string> found;
+    for (const std::string& candidate : candidates) {
+        const std::size_t distance = editDistance(word, candidate);
+        if (distance < best) {
+            best = distance;
+            found = candidate;
+        }
+    }
+    return found;
+}
+
+std::string joinLines(const std::vector<std::string>& lines)
+{
+    std::string joined;
+    for (const std::string& line : lines)
+        joined += (joined.empty() ? "" : "\n") + line;
+    return joined;
+}
+
+/// Reads the whole file into `text`; returns why it could not. Poco's own
+/// loader spins forever on a folder, so the file is read here.
+std::optional<std::string> readFile(const std::string& path, std::string& text)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return std::string(std::strerror(errno));
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+        ::close(fd);
+        return std::string("it is a folder, not a file");
+    }
+    std::optional<std::string> failure;
+    char buffer[8192];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            text.append(buffer, static_cast<std::size_t>(n));
+        } else if (n == 0) {
+            break;
+        } else if (errno != EINTR) {
+            failure = std::strerror(errno);
+            break;
+        }
+    }
+    ::close(fd);
+    return failure;
+}
+
+std::string trimmed(std::string_view text)
+{
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
+    return std::string(text);
+}
+
+std::string shown(const std::string& value) { return "\"" + logSafe(value) + "\""; }
+
+bool hasSpaceOrControl(std::string_view text)
+{
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte <= 0x20 || byte == 0x7F;
+    });
+}
+
+std::optional<std::int64_t> parseWholeNumber(const std::string& text)
+{
+    std::int64_t number = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, number);
+    if (text.empty() || error != std::errc() || stop != end)
+        return std::nullopt;
+    return number;
+}
+
+bool isLoopback(const std::string& host)
+{
+    if (host == "localhost" || host == "::1")
+        return true;
+    return host.rfind("127.", 0) == 0 && host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+/// Parsed http(s) URL, or nothing when `text` is not an absolute http(s) URL
+/// with a host and without spaces or control characters.
+std::optional<Poco::URI> httpUrl(const std::string& text)
+{
+    if (hasSpaceOrControl(text))
+        return std::nullopt;
+    try {
+        Poco::URI uri(text);
+        if ((uri.getScheme() == "http" || uri.getScheme() == "https") && !uri.getHost().empty())
+            return uri;
+    } catch (const Poco::Exception&) {
+    }
+    return std::nullopt;
+}
+
+/// Reads one file into an AppConfig, collecting every problem on the way.
+class Loader {
+public:
+    Loader(std::string path, const EnvLookup& env) : _path(std::move(path)), _env(env) {}
+
+    AppConfig load()
+    {
+        std::string text;
+        if (auto failure = readFile(_path, text))
+            throw ConfigError({_path + ": cannot read the configuration file: " + *failure});
+        if (text.rfind("\xEF\xBB\xBF", 0) == 0)
+            text.erase(0, 3); // a byte-order mark from a Windows editor
+        std::error_code ignored;
+        _folder = fs::absolute(fs::path(_path), ignored).parent_path();
+        std::istringstream stream(text);
+        _ini = new Poco::Util::IniFileConfiguration(stream);
+        scanLines(text);
+
+        AppConfig config;
+        config.sourcePath = _path;
+        readStripe(config);
+        readSite(config);
+        readDatabase(config);
+        if (!_problems.empty()) {
+            // In file order, so a merchant can work down the file; problems
+            // of no single line (missing keys, the environment) come last.
+            std::stable_sort(_problems.begin(), _problems.end(), [](const auto& a, const auto& b) {
+                return (a.first == 0 ? INT_MAX : a.first) < (b.first == 0 ? INT_MAX : b.first);
+            });
+            std::vector<std::string> problems;
+            for (const auto& problem : _problems)
+                problems.push_back(problem.second);
+            throw ConfigError(problems);
+        }
+        return config;
+    }
+
+private:
+    void problem(int line, const std::string& text)
+    {
+        _problems.emplace_back(line, _path + (line > 0 ? ":" + std::to_string(line) : "") + ": " + text);
+    }
+
+    void keyProblem(const std::string& section, const std::string& key, const std::string& text)
+    {
+        const auto line = _lineOf.find(section + "." + key);
+        problem(line == _lineOf.end() ? 0 : line->second, "[" + section + "] " + key + " " + text);
+    }
+
+    /// The value, or nothing when the key is absent or empty.
+    std::optional<std::string> value(const std::string& section, const std::string& key) const
+    {
+        std::string text = _ini->getRawString(section + "." + key, "");
+        if (text.empty())
+            return std::nullopt;
+        return text;
+    }
+
+    std::string resolvePath(const std::string& text) const
+    {
+        const fs::path path(text);
+        return (path.is_absolute() ? path : _folder / path).lexically_normal().string();
+    }
+
+    /// Section layout and key names, with line numbers. Poco takes the values;
+    /// this pass finds what Poco accepts silently: unknown or repeated keys,
+    /// '#' "comments" and lines without '='. Those last two are never echoed,
+    /// since such a line may hold a secret.
+    void scanLines(const std::string& text)
+    {
+        std::string section;
+        std::set<std::string> sectionsSeen;
+        std::map<std::string, int> firstLine;
+        std::istringstream lines(text);
+        std::string raw;
+        for (int number = 1; std::getline(lines, raw); ++number) {
+            const std::string line = trimmed(raw);
+            if (line.empty() || line[0] == ';')
+                continue;
+            if (line[0] == '[') {
+                const auto close = line.find(']');
+                if (close == std::string::npos)
+                    problem(number, "a section header needs a closing ']'");
+                section = asciiLower(trimmed(line.substr(1, close == std::string::npos ? close : close - 1)));
+                if (sectionsSeen.insert(section).second && !findSection(section))
+                    unknownSection(number, section);
+                continue;
+            }
+            if (line[0] == '#') {
+                problem(number, "starts with '#', which does not make a comment in this file: comments are "
+                                "lines starting with ';' (the line is not shown, in case it holds a secret)");
+                continue;
+            }
+            const auto equals = line.find('=');
+            if (equals == std::string::npos) {
+                problem(number, "is not `key = value` (the line is not shown, in case it holds a secret; "
+                                "comments are lines starting with ';')");
+                continue;
+            }
+            const std::string key = asciiLower(trimmed(line.substr(0, equals)));
+            const std::string full = section.empty() ? key : section + "." + key;
+            _lineOf[full] = number;
+            const auto [first, isNew] = firstLine.emplace(full, number);
+            if (!isNew)
+                problem(number, "[" + logSafe(section) + "] " + logSafe(key) + " is set again (first on line " +
+                                    std::to_string(first->second) + "); keep one");
+            else if (section.empty())
+                keyOutsideSection(number, key);
+            else if (const Section* known = findSection(section))
+                checkKnownKey(number, *known, key);
+        }
+    }
+
+    void unknownSection(int line, const std::string& name)
+    {
+        std::vector<std::string> names;
+        for (const Section& s : schema())
+            names.push_back(s.name);
+        const auto guess = closest(name, names);
+        problem(line, "unknown section [" + logSafe(name) + "]" +
+                          (guess ? " — did you mean [" + *guess + "]?"
+                                 : " (the sections are [stripe], [site] and [database])"));
+    }
+
+    void keyOutsideSection(int line, const std::string& key)
+    {
+        const Section* home = sectionOfKey(key);
+        problem(line, logSafe(key) + " is outside any section: " +
+                          (home ? "put it under [" + home->name + "]"
+                                : std::string("keys belong under [stripe], [site] or [database]")));
+    }
+
+    void checkKnownKey(int line, const Section& section, const std::string& key)
+    {
+        if (std::find(section.keys.begin(), section.keys.end(), key) != section.keys.end())
+            return;
+        std::string text = "unknown key [" + section.name + "] " + logSafe(key);
+        if (const Section* home = sectionOfKey(key)) {
+            text += " — it belongs in [" + home->name + "]";
+        } else if (const auto guess = closest(key, section.keys)) {
+            text += " — did you mean " + *guess + "?";
+        } else {
+            std::string known;
+            for (const std::string& k : section.keys)
+                known += (known.empty() ? "" : ", ") + k;
+            text += " (the keys of [" + section.name + "] are " + known + ")";
+        }
+        problem(line, text);
+    }
+
+    std::int64_t integer(const std::string& section, const std::string& key, std::int64_t fallback,
+                         std::int64_t low, std::int64_t high, const std::string& expected)
+    {
+        const auto text = value(section, key);
+        if (!text)
+            return fallback;
+        const auto number = parseWholeNumber(*text);
+        if (number && *number >= low && *number <= high)
+            return *number;
+        keyProblem(section, key, "must be " + expected + ", not " + shown(*text));
+        return fallback;
+    }
+
+    std::string required(const std::string& section, const std::string& key, const std::string& hint)
+    {
+        auto text = value(section, key);
+        if (!text)
+            keyProblem(section, key, "is missing: " + hint);
+        return text.value_or("");
+    }
+
+    /// Each secret must look like one. The values are never shown.
+    void checkSecrets(const std::vector<std::string>& secrets, int line, const std::string& origin)
+    {
+        if (secrets.empty())
+            problem(line, origin + " holds no secret (expected one or more, comma-separated)");
+        for (std::size_t i = 0; i < secrets.size(); ++i) {
+            const std::string which = origin + ": secret #" + std::to_string(i + 1);
+            if (hasSpaceOrControl(secrets[i]))
+                problem(line, which + " contains a space or control character (secrets are not shown; a "
+                                      "comment must be on its own line, starting with ';')");
+            else if (secrets[i].find_first_of("\"'") != std::string::npos)
+                problem(line, which + " contains a quote: write secrets without quotes (secrets are not shown)");
+        }
+    }
+
+    /// Secrets from the environment, else `fileKey`, else `key`.
+    std::vector<std::string> secrets(const std::string& key, const std::string& fileKey, const std::string& envName,
+                                     bool isRequired, const std::string& what)
+    {
+        if (const auto fromEnv = _env(envName); fromEnv && !trimWhitespace(*fromEnv).empty()) {
+            auto list = splitCommaList(*fromEnv);
+            checkSecrets(list, 0, "the environment variable " + envName);
+            return list;
+        }
+        const auto listed = value("stripe", key);
+        const auto file = value("stripe", fileKey);
+        const auto found = _lineOf.find("stripe." + (file ? fileKey : key));
+        const int line = found == _lineOf.end() ? 0 : found->second;
+        if (listed && file)
+            keyProblem("stripe", fileKey, "and [stripe] " + key + " are both set: keep only one");
+        if (file) {
+            const std::string path = resolvePath(*file);
+            std::string text;
+            if (const auto failure = readFile(path, text)) {
+                keyProblem("stripe", fileKey, "cannot be read: " + path + ": " + *failure);
+                return {};
+            }
+            std::replace(text.begin(), text.end(), '\n', ',');
+            std::replace(text.begin(), text.end(), '\r', ',');
+            auto list = splitCommaList(text);
+            checkSecrets(list, line, "[stripe] " + fileKey + " " + path);
+            return list;
+        }
+        if (listed) {
+            auto list = splitCommaList(*listed);
+            checkSecrets(list, line, "[stripe] " + key);
+            return list;
+        }
+        if (isRequired)
+            problem(0, "no " + what + ": set [stripe] " + key + " or [stripe] " + fileKey +
+                           ", or the environment variable " + envName + " (comma-separated, newest first)");
+        return {};
+    }
+
+    void readStripe(AppConfig& config)
+    {
+        config.appId = required("stripe", "app_id", "set it to the id in your app's manifest, e.g. com.example.app");
+        if (!config.appId.empty() &&
+            config.appId.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+                std::string::npos)
+            keyProblem("stripe", "app_id",
+                       "may hold only letters, digits, '.', '_' and '-' (e.g. com.example.app), not " +
+                           shown(config.appId));
+        config.appSecrets = secrets("app_secrets", "app_secrets_file", "STRIPE_APP_SECRETS", true,
+                                    "app signing secret");
+        config.webhookSecrets = secrets("webhook_secrets", "webhook_secrets_file", "STRIPE_WEBHOOK_SECRETS", false,
+                                        "webhook signing secret");
+        config.signatureTolerance =
+            integer("stripe", "signature_tolerance", config.signatureTolerance, 0, INT64_MAX,
+                    "a whole number of seconds, 0 or more (0 turns the timestamp check off)");
+        if (const auto base = value("stripe", "install_link_base")) {
+            const auto uri = httpUrl(*base);
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            if (!secure || !uri->getRawQuery().empty() || base->find_first_of("?#") != std::string::npos)
+                keyProblem("stripe", "install_link_base",
+                           "must be an absolute https:// URL without '?' or '#' (http:// only on 127.0.0.1, "
+                           "localhost or [::1]), not " + shown(*base));
+            config.installLinkBase = *base;
+            while (config.installLinkBase.size() > 1 && config.installLinkBase.back() == '/')
+                config.installLinkBase.pop_back();
+        }
+    }
+
+    void readSite(AppConfig& config)
+    {
+        config.redirectUri = required("site", "redirect_uri",
+                                      "set it to the callback's public URL, as listed in allowed_redirect_uris "
+                                      "in your app's manifest");
+        if (!config.redirectUri.empty() &&
+            (!httpUrl(config.redirectUri) || config.redirectUri.find('#') != std::string::npos))
+            keyProblem("site", "redirect_uri",
+                       "must be an absolute http:// or https:// URL without '#' (e.g. "
+                       "https://example.com/stripe/callback), not " + shown(config.redirectUri));
+        config.returnUrl = value("site", "return_url").value_or("");
+        if (!config.returnUrl.empty() && !httpUrl(config.returnUrl))
+            keyProblem("site", "return_url",
+                       "must be an absolute http:// or https:// URL (e.g. https://example.com/settings), not " +
+                           shown(config.returnUrl));
+        config.templatesDir = resolvePath(value("site", "templates").value_or("templates"));
+        config.stateTtl = integer("site", "state_ttl", config.stateTtl, 30, 86400,
+                                  "a whole number of seconds between 30 and 86400");
+        if (const auto mode = value("site", "livemode")) {
+            const std::string lower = asciiLower(*mode);
+            if (lower == "live")
+                config.livemode = LivemodePolicy::Live;
+            else if (lower == "test")
+                config.livemode = LivemodePolicy::Test;
+            else if (lower != "any")
+                keyProblem("site", "livemode", "must be any, live or test, not " + shown(*mode));
+        }
+        config.appName = value("site", "app_name").value_or(config.appId);
+        if (!isValidUtf8(config.appName))
+            keyProblem("site", "app_name", "is not valid UTF-8: save the file as UTF-8");
+        const std::string permissions = value("site", "permissions").value_or("");
+        if (!isValidUtf8(permissions))
+            keyProblem("site", "permissions", "is not valid UTF-8: save the file as UTF-8");
+        std::size_t start = 0;
+        while (start <= permissions.size()) {
+            const std::size_t end = std::min(permissions.find(';', start), permissions.size());
+            const std::string item = trimmed(std::string_view(permissions).substr(start, end - start));
+            if (!item.empty())
+                config.permissions.push_back(item);
+            start = end + 1;
+        }
+    }
+
+    void readDatabase(AppConfig& config)
+    {
+        if (const auto connector = value("database", "connector")) {
+            const std::string lower = asciiLower(*connector);
+            if (lower.rfind("postgres", 0) == 0)
+                keyProblem("database", "connector",
+                           shown(*connector) +
+                               " is not supported yet: only sqlite works in this version (connector = sqlite)");
+            else if (lower != "sqlite")
+                keyProblem("database", "connector", "must be sqlite, not " + shown(*connector));
+            else
+                config.dbConnector = lower;
+        }
+        const std::string connection =
+            required("database", "connection", "set it to the SQLite file, e.g. connection = installs.db");
+        if (!connection.empty())
+            config.dbConnection = resolvePath(connection);
+        config.dbBusyTimeoutMs = static_cast<int>(
+            integer("database", "busy_timeout_ms", config.dbBusyTimeoutMs, 0, 600000,
+                    "a whole number of milliseconds between 0 and 600000"));
+    }
+
+    std::string _path;
+    const EnvLookup& _env;
+    fs::path _folder;
+    Poco::AutoPtr<Poco::Util::IniFileConfiguration> _ini;
+    std::map<std::string, int> _lineOf; ///< "section.key" (lower case) → line of the value Poco keeps
+    std::vector<std::pair<int, std::string>> _problems; ///< line (0: none) and message
+};
+
+} // namespace
+
+ConfigError::ConfigError(const std::vector<std::string>& problems)
+    : std::runtime_error(joinLines(problems)), _problems(problems)
+{
+}
+
+EnvLookup processEnvironment()
+{
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (!value)
+            return std::nullopt;
+        return std::string(value);
+    };
+}
+
+AppConfig loadAppConfig(const std::string& path, const EnvLookup& env)
+{
+    return Loader(path, env).load();
+}
+
+std::string resolveConfigPath(const std::optional<std::string>& fromCommandLine, const EnvLookup& env,
+                              const std::string& programPath)
+{
+    if (fromCommandLine) {
+        if (fromCommandLine->empty())
+            throw ConfigError({"--config needs the path of the configuration file"});
+        return *fromCommandLine;
+    }
+    if (const auto fromEnv = env("STRIPE_INSTALL_CONFIG"); fromEnv && !fromEnv->empty())
+        return *fromEnv;
+    const fs::path folder = fs::path(programPath).parent_path();
+    const fs::path beside = folder / "stripe-install.ini";
+    std::error_code ignored;
+    if (!folder.empty() && fs::is_regular_file(beside, ignored))
+        return beside.string();
+    throw ConfigError({"no configuration file: pass --config /path/to/stripe-install.ini, set the environment "
+                       "variable STRIPE_INSTALL_CONFIG to its path, or put stripe-install.ini beside the program" +
+                       (folder.empty() ? std::string() : " (looked for " + beside.string() + ")")});
+}
+
+} // namespace si
