@@ -182,8 +182,8 @@ HttpResponse App::page(int status, const std::string& name, TemplateValues value
     response.addHeader("Content-Type", "text/html; charset=utf-8");
     response.addHeader("Cache-Control", "no-store");
     addSecurityHeaders(response);
-    if (request.method == "HEAD")
-        response.body.clear();
+    // HEAD keeps the body: the web server (or Poco) drops it after using its
+    // length, so Content-Length stays true.
     return response;
 }
 
@@ -328,7 +328,7 @@ HttpResponse App::stylesheet(const HttpRequest& request)
     response.addHeader("Content-Type", "text/css; charset=utf-8");
     response.addHeader("Cache-Control", "public, max-age=3600");
     response.addHeader("X-Content-Type-Options", "nosniff");
-    response.body = request.method == "HEAD" ? "" : css.str();
+    response.body = css.str();
     return response;
 }
 

@@ -1,0 +1,11 @@
+#!/bin/sh
+# Starts stripe-install for a web server that runs CGI programs (Apache
+# mod_cgi/mod_cgid, lighttpd mod_cgi, a shared host's cgi-bin) and, unchanged,
+# as Apache mod_fcgid's FcgidWrapper: exec keeps the FastCGI socket on stdin.
+#
+# Edit the two paths (or replace @CONFIG@ and @BINARY@ with sed); keep both
+# files outside the web root. A STRIPE_INSTALL_CONFIG set by the server
+# (Apache "SetEnv" with plain CGI) wins over the path written here.
+STRIPE_INSTALL_CONFIG="${STRIPE_INSTALL_CONFIG:-@CONFIG@}"
+export STRIPE_INSTALL_CONFIG
+exec "@BINARY@"
