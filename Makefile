@@ -7,7 +7,7 @@ ifdef CI
 CMAKE_ARGS += -DSI_WERROR=ON
 endif
 
-.PHONY: all build deps test test-unit test-sanitize test-integration run clean
+.PHONY: all build deps test test-unit test-sanitize test-integration run clean dist
 
 all: build
 
@@ -33,5 +33,9 @@ test-sanitize:
 run: deps build
 	@scripts/run-demo.sh
 
+# One tarball for hosts with no compiler and no Poco (see docs/INSTALL.txt).
+dist: deps
+	@scripts/make-dist.sh
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-dist dist
