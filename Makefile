@@ -37,5 +37,9 @@ run: deps build
 dist: deps
 	@scripts/make-dist.sh
 
+# Each larger feature (fuzzing, benchmarks, stress, …) keeps its targets in
+# its own file under mk/.
+-include mk/*.mk
+
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-dist dist
