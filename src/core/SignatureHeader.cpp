@@ -1,18 +1,10 @@
 #include "core/SignatureHeader.h"
 
 #include "core/HmacSha256.h"
+#include "core/Text.h"
 
 namespace si {
 namespace {
-
-std::string_view trimSpaces(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 std::optional<std::int64_t> parseUnixSeconds(std::string_view digits)
 {
@@ -38,7 +30,7 @@ SignatureHeader parseSignatureHeader(std::string_view header)
         std::size_t comma = header.find(',', start);
         if (comma == std::string_view::npos)
             comma = header.size();
-        std::string_view item = trimSpaces(header.substr(start, comma - start));
+        std::string_view item = trimWhitespace(header.substr(start, comma - start));
         std::size_t eq = item.find('=');
         if (eq != std::string_view::npos) {
             std::string_view key = item.substr(0, eq);
