@@ -18,7 +18,8 @@ build:
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: deps build test-sanitize
+# CTest runs last, so its summary closes the output.
+test: deps build test-sanitize test-dist
 	cd $(BUILD) && ctest --output-on-failure
 
 test-unit: build

@@ -8,4 +8,9 @@
 # (Apache "SetEnv" with plain CGI) wins over the path written here.
 STRIPE_INSTALL_CONFIG="${STRIPE_INSTALL_CONFIG:-@CONFIG@}"
 export STRIPE_INSTALL_CONFIG
+# The bundled libraries are found through the program's $ORIGIN run path,
+# which the loader can only expand where /proc is mounted; naming the folder
+# here too keeps a chrooted host without /proc working.
+LD_LIBRARY_PATH="$(dirname "@BINARY@")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH
 exec "@BINARY@"
