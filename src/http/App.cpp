@@ -17,6 +17,9 @@ const char* const kBrowserCookieName = "stripe_install_browser";
 namespace {
 
 constexpr std::size_t kMaxQueryBytes = 8 * 1024;
+// Our own cookie is 43 characters; browsers cap one cookie at 4096 bytes. A
+// longer Cookie header is someone else's junk or an attack on the parser.
+constexpr std::size_t kMaxCookieBytes = 4096;
 constexpr std::size_t kMaxRefLength = 200;
 
 const char* const kContentSecurityPolicy =
@@ -131,6 +134,13 @@ HttpResponse App::route(const HttpRequest& request)
     if (request.rawQuery.size() > kMaxQueryBytes) {
         _log.warn("request_refused", {{"path", request.path}, {"cause", "query longer than 8 KiB"}});
         return errorPage(414, "Address too long", "The address of this request is too long.", request);
+    }
+    if (const auto cookie = request.header("cookie"); cookie && cookie->size() > kMaxCookieBytes) {
+        _log.warn("request_refused", {{"path", request.path}, {"cause", "Cookie header longer than 4096 bytes"}});
+        return errorPage(431, "Cookies too large",
+                         "Your browser sent too many or too large cookies for this site. Clear this site's "
+                         "cookies and try again.",
+                         request);
     }
     const std::string& path = request.path.empty() ? std::string("/") : request.path;
     const bool get = request.method == "GET" || request.method == "HEAD";

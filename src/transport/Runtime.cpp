@@ -1,13 +1,38 @@
 #include "transport/Runtime.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
 
 #include "core/StoreError.h"
+#include "core/Text.h"
 #include "store/OpenStore.h"
 
 namespace si {
+namespace {
+
+/// The answer while the database cannot be opened: JSON for /healthz (as
+/// App::healthz answers), the built-in page otherwise.
+HttpResponse unavailable(const HttpRequest& request)
+{
+    HttpResponse response;
+    response.status = 503;
+    response.addHeader("Cache-Control", "no-store");
+    response.addHeader("Retry-After", "60");
+    if (request.path == "/healthz") {
+        response.addHeader("Content-Type", "application/json");
+        response.body = "{\"status\":\"unavailable\",\"database\":\"error\"}\n";
+        return response;
+    }
+    response.addHeader("Content-Type", "text/html; charset=utf-8");
+    response.body = builtInErrorPage(503, "Temporarily unavailable",
+                                     "The page cannot reach its database right now. Please try again in a minute.");
+    return response;
+}
+
+} // namespace
 
 Runtime::Runtime() : log(std::cerr) {}
 
@@ -30,27 +55,73 @@ Clock systemClock(Logger& log)
     return [offset] { return static_cast<std::int64_t>(std::time(nullptr)) + offset; };
 }
 
+std::optional<FileIdentity> fileIdentity(const std::string& path)
+{
+    struct stat info {};
+    if (path.empty() || ::stat(path.c_str(), &info) != 0)
+        return std::nullopt;
+    return FileIdentity{info.st_dev, info.st_ino};
+}
+
+bool Worker::databaseFileStillThere(const HttpRequest& request)
+{
+    if (asciiLower(_runtime.config.dbConnector) != "sqlite" || !_runtime.databaseFileSeen)
+        return true;
+    const std::string& path = _runtime.config.dbConnection;
+    const auto now = fileIdentity(path);
+    if (now && (!_databaseFile || *now == *_databaseFile))
+        return true;
+    if (!now) {
+        // Keep the connection: reopening would create a new, empty file.
+        _runtime.log.error("store_unavailable",
+                           {{"path", request.path},
+                            {"cause", "the database file was deleted or moved while the program ran; restore it "
+                                      "from a backup (or restart the program to start an empty one): " + path}});
+        return false;
+    }
+    _runtime.log.warn("store_reopened", {{"cause", "the database file was replaced while the program ran: " + path}});
+    _app.reset();
+    _store.reset();
+    _databaseFile.reset();
+    return true;
+}
+
 HttpResponse Worker::handle(const HttpRequest& request)
 {
+    if (!databaseFileStillThere(request))
+        return unavailable(request);
+    if (_app && _generation != _runtime.storeGeneration) {
+        _app.reset();
+        _store.reset();
+        _databaseFile.reset();
+    }
     if (!_app) {
         try {
+            _generation = _runtime.storeGeneration;
             _store = openStore(_runtime.config);
             _app = std::make_unique<App>(_runtime.config, *_store, *_runtime.templates, _random, _runtime.clock,
                                          _runtime.log, _runtime.options);
+            if (asciiLower(_runtime.config.dbConnector) == "sqlite") {
+                _databaseFile = fileIdentity(_runtime.config.dbConnection); // none for ":memory:"
+                if (_databaseFile)
+                    _runtime.databaseFileSeen = true;
+            }
         } catch (const StoreError& e) {
             _store.reset();
             _runtime.log.error("store_unavailable", {{"path", request.path}, {"cause", e.what()}});
-            HttpResponse response;
-            response.status = 503;
-            response.addHeader("Content-Type", "text/html; charset=utf-8");
-            response.addHeader("Cache-Control", "no-store");
-            response.addHeader("Retry-After", "60");
-            response.body = builtInErrorPage(503, "Temporarily unavailable",
-                                             "The page cannot reach its database right now. Please try again in a minute.");
-            return response;
+            return unavailable(request);
         }
     }
-    return _app->handle(request);
+    HttpResponse response = _app->handle(request);
+    if (response.status == 503) {
+        // A store fault: open afresh next time, so a connection that SQLite
+        // opened read-only (or that saw a now-fixed fault) is not kept.
+        ++_runtime.storeGeneration;
+        _app.reset();
+        _store.reset();
+        _databaseFile.reset();
+    }
+    return response;
 }
 
 } // namespace si
