@@ -1,6 +1,7 @@
 #include "store/Schema.h"
 
 #include "core/StoreError.h"
+#include "store/SqlDialect.h"
 
 #include <Poco/Data/Session.h>
 #include <Poco/Nullable.h>
@@ -18,7 +19,8 @@ struct Migration {
 };
 
 // Append only: a released migration never changes; a change of schema is a
-// new migration with the next number.
+// new migration with the next number. Portable SQL: `{int64}` is a Unix time
+// (INTEGER on SQLite, BIGINT on PostgreSQL; see SqlDialect::sql).
 const std::vector<Migration>& migrations()
 {
     static const std::vector<Migration> all = {
@@ -28,18 +30,18 @@ const std::vector<Migration>& migrations()
              " token_hash TEXT PRIMARY KEY,"
              " browser_hash TEXT NOT NULL,"
              " ref TEXT NOT NULL DEFAULT '',"
-             " created_at INTEGER NOT NULL,"
-             " expires_at INTEGER NOT NULL,"
-             " consumed_at INTEGER)",
+             " created_at {int64} NOT NULL,"
+             " expires_at {int64} NOT NULL,"
+             " consumed_at {int64})",
              "CREATE INDEX install_states_expires_at ON install_states(expires_at)",
              "CREATE TABLE installs ("
              " account_id TEXT NOT NULL,"
              " livemode INTEGER NOT NULL,"
              " user_id TEXT NOT NULL DEFAULT '',"
              " ref TEXT NOT NULL DEFAULT '',"
-             " installed_at INTEGER NOT NULL,"
-             " updated_at INTEGER NOT NULL,"
-             " revoked_at INTEGER,"
+             " installed_at {int64} NOT NULL,"
+             " updated_at {int64} NOT NULL,"
+             " revoked_at {int64},"
              " revoked_by TEXT NOT NULL DEFAULT '',"
              " revoke_event_id TEXT NOT NULL DEFAULT '',"
              " source TEXT NOT NULL DEFAULT 'callback',"
@@ -48,8 +50,8 @@ const std::vector<Migration>& migrations()
              " event_id TEXT PRIMARY KEY,"
              " type TEXT NOT NULL,"
              " account_id TEXT NOT NULL DEFAULT '',"
-             " created INTEGER NOT NULL,"
-             " received_at INTEGER NOT NULL,"
+             " created {int64} NOT NULL,"
+             " received_at {int64} NOT NULL,"
              " effect TEXT NOT NULL)",
          }},
     };
@@ -70,17 +72,22 @@ int Schema::currentVersion(Poco::Data::Session& session)
     return version.isNull() ? 0 : version.value();
 }
 
-void Schema::migrate(Poco::Data::Session& session, const std::string& databaseName,
-                     std::int64_t appliedAt)
+void Schema::migrate(Poco::Data::Session& session, const SqlDialect& dialect,
+                     const std::string& databaseName, std::int64_t appliedAt)
 {
-    // IMMEDIATE takes the write lock before reading the version: a second
-    // process waits (busy timeout) and then sees the finished migration,
-    // instead of both reading "0" and both creating the tables.
-    session << "BEGIN IMMEDIATE", now;
+    // Take the write lock before reading the version: a second process
+    // waits and then sees the finished migration, instead of both reading
+    // "0" and both creating the tables. SQLite: BEGIN IMMEDIATE; PostgreSQL:
+    // an advisory lock (the tables to lock may not exist yet).
+    session << dialect.beginWrite(), now;
     try {
-        session << "CREATE TABLE IF NOT EXISTS schema_version ("
-                   " version INTEGER PRIMARY KEY,"
-                   " applied_at INTEGER NOT NULL)",
+        if (const std::string lock = dialect.serialise(SqlDialect::kMigrationLock); !lock.empty()) {
+            int locked = 0;
+            session << lock, into(locked), now;
+        }
+        session << dialect.sql("CREATE TABLE IF NOT EXISTS schema_version ("
+                               " version INTEGER PRIMARY KEY,"
+                               " applied_at {int64} NOT NULL)"),
             now;
         const int current = currentVersion(session);
         if (current > latestVersion()) {
@@ -95,9 +102,9 @@ void Schema::migrate(Poco::Data::Session& session, const std::string& databaseNa
             if (migration.version <= current)
                 continue;
             for (const char* statement : migration.statements)
-                session << statement, now;
+                session << dialect.sql(statement), now;
             int version = migration.version;
-            session << "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+            session << dialect.sql("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"),
                 use(version), use(appliedAtValue), now;
         }
         session << "COMMIT", now;
@@ -105,7 +112,8 @@ void Schema::migrate(Poco::Data::Session& session, const std::string& databaseNa
         try {
             session << "ROLLBACK", now;
         } catch (...) {
-            // SQLite may already have rolled back (e.g. after SQLITE_FULL);
+            // The database may already have rolled back (SQLite after
+            // SQLITE_FULL, PostgreSQL when the connection dropped);
             // the original error is the one worth reporting.
         }
         throw;

@@ -12,6 +12,8 @@ class Session;
 
 namespace si {
 
+class SqlDialect;
+
 /// The versioned schema of the SQL store. Version N is reached by applying
 /// migrations 1..N in order; the table `schema_version` holds one row per
 /// applied migration, so the current version is its highest `version`.
@@ -25,16 +27,18 @@ public:
     static int currentVersion(Poco::Data::Session& session);
 
     /// Brings the database to latestVersion(), stamping each migration
-    /// applied with `appliedAt` (Unix seconds). Runs inside one
-    /// BEGIN IMMEDIATE transaction, so of several processes opening a new
-    /// database at once exactly one migrates and the others then find the
-    /// work done; on failure nothing is applied. A no-op when up to date.
+    /// applied with `appliedAt` (Unix seconds). Runs inside one write
+    /// transaction holding the dialect's migration lock (SQLite: BEGIN
+    /// IMMEDIATE; PostgreSQL: an advisory lock), so of several processes
+    /// opening a new database at once exactly one migrates and the others
+    /// then find the work done; on failure nothing is applied. A no-op when
+    /// up to date.
     ///
     /// Throws StoreError when the database has a newer version than this
     /// program knows (`databaseName` names it in the message), and
     /// Poco::Data exceptions on database faults (the caller translates them).
-    static void migrate(Poco::Data::Session& session, const std::string& databaseName,
-                        std::int64_t appliedAt);
+    static void migrate(Poco::Data::Session& session, const SqlDialect& dialect,
+                        const std::string& databaseName, std::int64_t appliedAt);
 };
 
 } // namespace si

@@ -1,14 +1,19 @@
 #include "store/SqlStore.h"
 
 #include "store/Schema.h"
+#include "store/SqlDialect.h"
 
-#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/PostgreSQL/SessionHandle.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Nullable.h>
 #include <Poco/String.h>
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <thread>
@@ -27,12 +32,6 @@ const std::string kSelectInstalls =
     "SELECT account_id, livemode, user_id, ref, installed_at, updated_at, revoked_at,"
     " revoked_by, revoke_event_id, source FROM installs ";
 const std::string kNewestFirst = " ORDER BY installed_at DESC, account_id, livemode DESC";
-
-void registerSqliteOnce()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
-}
 
 /// Sets WAL journal mode and returns the mode now in force. Switching a new
 /// file to WAL needs it to itself for a moment, and there SQLite answers
@@ -54,11 +53,47 @@ std::string switchToWal(Session& session, int busyTimeoutMs)
     }
 }
 
+/// A connection that closes last checkpoints the WAL into the database and
+/// fsyncs both: about 40 ms here, paid by every plain-CGI request (the
+/// profile of `make bench` showed it). SQLite has no PRAGMA for this. The
+/// automatic checkpoints (every 1000 WAL pages) still run, so the WAL stays
+/// small; with synchronous=NORMAL nothing committed is lost but on power loss.
+void skipCheckpointOnClose(Session& session)
+{
+    sqlite3_db_config(Poco::Data::SQLite::Utility::dbHandle(session), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+}
+
+/// Poco's PostgreSQL connector wraps libpq's message: "postgresql_stmt_execute
+/// error: ERROR:  <message>\n Severity: … State: …"; keep the message.
+std::string postgresMessage(std::string message)
+{
+    const std::size_t prefix = message.find("postgresql_");
+    if (prefix == std::string::npos)
+        return message;
+    const std::size_t colon = message.find("error: ", prefix);
+    if (colon != std::string::npos)
+        message = message.substr(0, prefix) + message.substr(colon + 7);
+    const std::size_t severity = message.find(" Severity: ");
+    const std::size_t state = message.find(" State: ", severity == std::string::npos ? 0 : severity);
+    std::string code;
+    if (state != std::string::npos)
+        code = message.substr(state + 8, message.find(' ', state + 8) - state - 8);
+    if (severity != std::string::npos)
+        message.erase(severity);
+    for (const char* level : {"ERROR:  ", "FATAL:  "})
+        for (std::size_t at; (at = message.find(level)) != std::string::npos;)
+            message.erase(at, std::string(level).size());
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    return code.empty() || code == "N/A" ? message : message + " (SQLSTATE " + code + ")";
+}
+
 /// Poco repeats SQLite's text ("file is not a database: file is not a
 /// database"); keep each part once.
 std::string causeOf(const Poco::Exception& error)
 {
-    const std::string message = error.message().empty() ? error.name() : error.message();
+    const std::string message = postgresMessage(error.message().empty() ? error.name() : error.message());
     std::string cause;
     std::string previous;
     std::size_t start = 0;
@@ -123,65 +158,73 @@ struct SqlStore::Prepared {
     InstallRows installs;
     int count = 0;
 
-    Statement begin, commit, rollback, ping;
+    Statement begin, commit, rollback, ping, serialiseWebhooks;
+    bool serialisesWebhooks = false; ///< serialiseWebhooks holds a statement (PostgreSQL)
     Statement insertState, purgeStates, consumeState, selectState;
     Statement upsertInstall, selectInstall, selectAccount, selectFiltered, revokeByHand;
     Statement findEvent, insertEvent, revokeByWebhook, insertFromWebhook, reactivate;
 
-    explicit Prepared(Session& s)
-        : begin(s), commit(s), rollback(s), ping(s), insertState(s), purgeStates(s), consumeState(s),
+    Prepared(Session& s, const SqlDialect& d)
+        : begin(s), commit(s), rollback(s), ping(s), serialiseWebhooks(s), insertState(s), purgeStates(s), consumeState(s),
           selectState(s), upsertInstall(s), selectInstall(s), selectAccount(s), selectFiltered(s),
           revokeByHand(s), findEvent(s), insertEvent(s), revokeByWebhook(s), insertFromWebhook(s),
           reactivate(s)
     {
-        begin << "BEGIN IMMEDIATE";
+        // Portable SQL, through the dialect (placeholders, types); the
+        // dialect's differences are named where they are used.
+        const auto sql = [&d](const std::string& text) { return d.sql(text); };
+        begin << d.beginWrite();
+        serialisesWebhooks = !d.serialise(SqlDialect::kWebhookLock).empty();
+        if (serialisesWebhooks)
+            serialiseWebhooks << d.serialise(SqlDialect::kWebhookLock), into(count);
         commit << "COMMIT";
         rollback << "ROLLBACK";
         ping << "SELECT 1", into(count);
-        insertState << "INSERT INTO install_states (token_hash, browser_hash, ref, created_at, expires_at)"
-                       " VALUES (?, ?, ?, ?, ?)",
+        insertState << sql("INSERT INTO install_states (token_hash, browser_hash, ref, created_at, expires_at)"
+                           " VALUES (?, ?, ?, ?, ?)"),
             use(token), use(browser), use(ref), use(created), use(expires);
-        purgeStates << "DELETE FROM install_states WHERE expires_at < ?", use(before);
-        consumeState << "UPDATE install_states SET consumed_at = ? WHERE token_hash = ?"
-                        " AND consumed_at IS NULL AND expires_at > ? AND browser_hash = ?",
+        purgeStates << sql("DELETE FROM install_states WHERE expires_at < ?"), use(before);
+        consumeState << sql("UPDATE install_states SET consumed_at = ? WHERE token_hash = ?"
+                            " AND consumed_at IS NULL AND expires_at > ? AND browser_hash = ?"),
             use(now), use(token), use(now), use(browser);
-        selectState << "SELECT consumed_at, expires_at, browser_hash, ref FROM install_states"
-                       " WHERE token_hash = ?",
+        selectState << sql("SELECT consumed_at, expires_at, browser_hash, ref FROM install_states"
+                           " WHERE token_hash = ?"),
             use(token), into(stateConsumedAt), into(stateExpiresAt), into(stateBrowser), into(stateRef);
-        upsertInstall << "INSERT INTO installs (account_id, livemode, user_id, ref, installed_at,"
-                         " updated_at, revoked_at, revoked_by, revoke_event_id, source)"
-                         " VALUES (?, ?, ?, ?, ?, ?, NULL, '', '', 'callback')"
-                         " ON CONFLICT (account_id, livemode) DO UPDATE SET user_id = excluded.user_id,"
-                         " ref = excluded.ref, installed_at = excluded.installed_at,"
-                         " updated_at = excluded.updated_at, revoked_at = NULL, revoked_by = '',"
-                         " revoke_event_id = '', source = 'callback'",
+        upsertInstall << sql("INSERT INTO installs (account_id, livemode, user_id, ref, installed_at,"
+                             " updated_at, revoked_at, revoked_by, revoke_event_id, source)"
+                             " VALUES (?, ?, ?, ?, ?, ?, NULL, '', '', 'callback')"
+                             " ON CONFLICT (account_id, livemode) DO UPDATE SET user_id = excluded.user_id,"
+                             " ref = excluded.ref, installed_at = excluded.installed_at,"
+                             " updated_at = excluded.updated_at, revoked_at = NULL, revoked_by = '',"
+                             " revoke_event_id = '', source = 'callback'"),
             use(account), use(livemode), use(user), use(ref), use(now), use(now);
-        selectInstall << kSelectInstalls + "WHERE account_id = ? AND livemode = ?", use(account),
+        // Locked on PostgreSQL: a webhook reads the row, then decides.
+        selectInstall << sql(kSelectInstalls + "WHERE account_id = ? AND livemode = ?" + d.lockRows()), use(account),
             use(livemode);
         intoInstalls(selectInstall);
-        selectAccount << kSelectInstalls + "WHERE account_id = ?" + kNewestFirst, use(account);
+        selectAccount << sql(kSelectInstalls + "WHERE account_id = ?" + kNewestFirst), use(account);
         intoInstalls(selectAccount);
-        selectFiltered << kSelectInstalls +
-                              "WHERE (? < 0 OR (CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END) = ?)"
-                              " AND (? < 0 OR livemode = ?)" + kNewestFirst,
+        selectFiltered << sql(kSelectInstalls +
+                                  "WHERE (? < 0 OR (CASE WHEN revoked_at IS NULL THEN 1 ELSE 0 END) = ?)"
+                                  " AND (? < 0 OR livemode = ?)" + kNewestFirst),
             use(activeFilter), use(activeFilter), use(livemodeFilter), use(livemodeFilter);
         intoInstalls(selectFiltered);
-        revokeByHand << "UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = 'cli',"
-                        " revoke_event_id = '' WHERE account_id = ? AND revoked_at IS NULL",
+        revokeByHand << sql("UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = 'cli',"
+                            " revoke_event_id = '' WHERE account_id = ? AND revoked_at IS NULL"),
             use(now), use(now), use(account);
-        findEvent << "SELECT COUNT(*) FROM webhook_events WHERE event_id = ?", use(eventId), into(count);
-        insertEvent << "INSERT INTO webhook_events (event_id, type, account_id, created, received_at, effect)"
-                       " VALUES (?, ?, ?, ?, ?, ?)",
+        findEvent << sql("SELECT COUNT(*) FROM webhook_events WHERE event_id = ?"), use(eventId), into(count);
+        insertEvent << sql("INSERT INTO webhook_events (event_id, type, account_id, created, received_at, effect)"
+                           " VALUES (?, ?, ?, ?, ?, ?)"),
             use(eventId), use(eventType), use(account), use(created), use(now), use(effect);
-        revokeByWebhook << "UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = 'webhook',"
-                           " revoke_event_id = ? WHERE account_id = ? AND livemode = ?",
+        revokeByWebhook << sql("UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = 'webhook',"
+                               " revoke_event_id = ? WHERE account_id = ? AND livemode = ?"),
             use(now), use(now), use(eventId), use(account), use(livemode);
-        insertFromWebhook << "INSERT INTO installs (account_id, livemode, user_id, ref, installed_at,"
-                             " updated_at, source) VALUES (?, ?, '', '', ?, ?, 'webhook')",
+        insertFromWebhook << sql("INSERT INTO installs (account_id, livemode, user_id, ref, installed_at,"
+                                 " updated_at, source) VALUES (?, ?, '', '', ?, ?, 'webhook')"),
             use(account), use(livemode), use(created), use(now);
-        reactivate << "UPDATE installs SET revoked_at = NULL, revoked_by = '', revoke_event_id = '',"
-                      " installed_at = ?, updated_at = ?, source = 'webhook'"
-                      " WHERE account_id = ? AND livemode = ?",
+        reactivate << sql("UPDATE installs SET revoked_at = NULL, revoked_by = '', revoke_event_id = '',"
+                          " installed_at = ?, updated_at = ?, source = 'webhook'"
+                          " WHERE account_id = ? AND livemode = ?"),
             use(created), use(now), use(account), use(livemode);
     }
 
@@ -213,7 +256,8 @@ private:
     }
 };
 
-/// BEGIN IMMEDIATE … COMMIT; rolls back unless committed or rolled back.
+/// The dialect's write BEGIN … COMMIT; rolls back unless committed or rolled
+/// back.
 class SqlStore::Transaction {
 public:
     Transaction(Session& session, Prepared& prepared) : _session(session), _prepared(prepared)
@@ -229,7 +273,8 @@ public:
             // A fresh statement: the prepared ones may be what failed.
             _session << "ROLLBACK", now;
         } catch (...) {
-            // SQLite may have rolled back already (SQLITE_FULL, IOERR, …).
+            // Rolled back already (SQLite: SQLITE_FULL, IOERR, …;
+            // PostgreSQL: the connection dropped).
         }
     }
     Transaction(const Transaction&) = delete;
@@ -252,12 +297,12 @@ private:
     bool _open = false;
 };
 
-SqlStore::SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs)
-    : _connectionString(connectionString), _databaseName(connectionString), _busyTimeoutMs(busyTimeoutMs)
+SqlStore::SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs,
+                   const std::string& password)
+    : _dialect(std::make_unique<SqlDialect>(SqlDialect::forConnector(connector))),
+      _databaseName(_dialect->displayName(connectionString)), _busyTimeoutMs(busyTimeoutMs)
 {
-    if (Poco::toLower(connector) != "sqlite")
-        throw StoreError("unsupported database connector \"" + connector +
-                         "\": this build supports \"sqlite\" ([database] connector)");
+    _connectionString = _dialect->connectorString(connectionString, password);
     if (busyTimeoutMs < 0)
         throw StoreError("the busy timeout must be 0 ms or more, not " + std::to_string(busyTimeoutMs) +
                          " ms ([database] busy_timeout_ms)");
@@ -281,16 +326,38 @@ SqlStore::~SqlStore()
     _session.reset();
 }
 
+const SqlDialect& SqlStore::dialect() const
+{
+    return *_dialect;
+}
+
 void SqlStore::open()
 {
-    registerSqliteOnce();
+    const std::string connector = _dialect->registerConnector();
+    if (_dialect->isPostgres()) {
+        // libpq connects (its connect_timeout applies), reading PGPASSWORD
+        // or ~/.pgpass itself when the conninfo has no password.
+        // Poco 1.11 leaks libpq's connection object when a connect fails, so
+        // an unreachable server (an outage: every request tries again) is
+        // found with PQping, which frees what it allocates.
+        if (PQping(_connectionString.c_str()) == PQPING_NO_RESPONSE)
+            throw StoreError("could not connect to the PostgreSQL server (is it running, and is the host and port"
+                             " in [database] connection right?): " + _databaseName);
+        // Kept only once set up, so that a failed reconnect is tried again.
+        auto session = std::make_unique<Session>(connector, _connectionString);
+        for (const std::string& statement : _dialect->sessionSetup(_busyTimeoutMs))
+            *session << statement, now;
+        Schema::migrate(*session, *_dialect, _databaseName, static_cast<std::int64_t>(std::time(nullptr)));
+        _session = std::move(session);
+        return;
+    }
     // Poco retries a failed open for its login timeout (60 s by default) and
     // makes that the busy timeout: an open does not wait on locks, so fail
     // at once, and set the busy timeout ourselves before anything locks.
-    _session = std::make_unique<Session>("SQLite", _connectionString, 0);
+    _session = std::make_unique<Session>(connector, _connectionString, 0);
     Session& session = *_session;
     int busyTimeout = 0;
-    session << "PRAGMA busy_timeout = " + std::to_string(_busyTimeoutMs), into(busyTimeout), now;
+    session << _dialect->sessionSetup(_busyTimeoutMs).at(0), into(busyTimeout), now;
     // WAL lets readers and one writer proceed together; it persists in the
     // file, so this is a no-op after the first open.
     const std::string mode = switchToWal(session, _busyTimeoutMs);
@@ -301,13 +368,14 @@ void SqlStore::open()
     // NORMAL is durable in WAL mode except for the last commits on power loss.
     session << "PRAGMA synchronous = NORMAL", now;
     session << "PRAGMA foreign_keys = ON", now;
-    Schema::migrate(session, _databaseName, static_cast<std::int64_t>(std::time(nullptr)));
+    skipCheckpointOnClose(session);
+    Schema::migrate(session, *_dialect, _databaseName, static_cast<std::int64_t>(std::time(nullptr)));
 }
 
 SqlStore::Prepared& SqlStore::prepared()
 {
     if (!_prepared)
-        _prepared = std::make_unique<Prepared>(*_session);
+        _prepared = std::make_unique<Prepared>(*_session, *_dialect);
     return *_prepared;
 }
 
@@ -316,7 +384,7 @@ StoreError SqlStore::translate(const Poco::Exception& error) const
     const std::string cause = causeOf(error);
     if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&error) ||
         dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&error) ||
-        cause.find("database is locked") != std::string::npos)
+        _dialect->isLockTimeout(cause))
         return StoreError("database is locked (busy for more than " + std::to_string(_busyTimeoutMs) +
                           " ms): " + _databaseName);
     return StoreError(cause + ": " + _databaseName);
@@ -327,16 +395,36 @@ auto SqlStore::guarded(Work&& work) -> decltype(work(std::declval<Prepared&>()))
 {
     std::lock_guard<std::mutex> lock(_mutex);
     try {
+        if (!_session)
+            open(); // the connection was lost: a new one
         return work(prepared());
     } catch (const StoreError&) {
-        _prepared.reset();
+        dropBroken();
         throw;
     } catch (const Poco::Exception& error) {
-        _prepared.reset();
+        dropBroken();
         throw translate(error);
     } catch (const std::exception& error) {
-        _prepared.reset();
+        dropBroken();
         throw StoreError(std::string(error.what()) + ": " + _databaseName);
+    }
+}
+
+void SqlStore::dropBroken()
+{
+    _prepared.reset();
+    // A PostgreSQL server restarted or a network cut leaves the connection
+    // dead for good: drop it, and the next call connects again. (An SQLite
+    // connection to a file does not break this way.)
+    if (_session && _dialect->isPostgres()) {
+        bool alive = false;
+        try {
+            auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(_session->getProperty("handle"));
+            alive = handle && PQstatus(*handle) == CONNECTION_OK;
+        } catch (...) {
+        }
+        if (!alive)
+            _session.reset();
     }
 }
 
@@ -451,6 +539,11 @@ WebhookEffect SqlStore::applyWebhookEvent(const WebhookEvent& event, std::int64_
         p.created = event.created;
         p.now = now;
         Transaction transaction(*_session, p);
+        // PostgreSQL: one webhook event at a time across every connection,
+        // so the id check below and the install it reads stay true until
+        // commit (SQLite's BEGIN IMMEDIATE already holds the one write lock).
+        if (p.serialisesWebhooks)
+            p.serialiseWebhooks.execute();
         p.count = 0;
         p.findEvent.execute();
         if (p.count > 0) {

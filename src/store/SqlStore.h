@@ -1,6 +1,6 @@
 #pragma once
-// The Store port over Poco Data. SQLite today; the SQL is plain enough for
-// PostgreSQL once that connector and its transaction mode are wired in.
+// The Store port over Poco Data: SQLite or PostgreSQL, one portable
+// implementation; what differs between the two is in SqlDialect.
 #include "core/StoreError.h"
 #include "core/Stores.h"
 
@@ -18,28 +18,41 @@ class Session;
 
 namespace si {
 
-/// The Store on an SQL database through Poco Data (SQLite).
+class SqlDialect;
+
+/// The Store on an SQL database through Poco Data (SQLite or PostgreSQL).
 ///
-/// Every write runs in a BEGIN IMMEDIATE transaction: a writer takes the
-/// write lock before it reads, so concurrent writers (threads or processes
-/// sharing one file) queue on the busy timeout instead of deadlocking on a
-/// lock upgrade. One SqlStore holds one connection; its methods may be
-/// called from several threads (they take turns). Every fault is thrown as
-/// StoreError naming the cause and the database file; no Poco exception
+/// SQLite: every write runs in a BEGIN IMMEDIATE transaction: a writer takes
+/// the write lock before it reads, so concurrent writers (threads or
+/// processes sharing one file) queue on the busy timeout instead of
+/// deadlocking on a lock upgrade. PostgreSQL (several hosts sharing one
+/// database): READ COMMITTED transactions; the single-use consume is one
+/// conditional UPDATE (the row lock serialises racers, and the losers
+/// re-check the WHERE against the winner's commit), and webhook events are
+/// applied one at a time under an advisory lock. One SqlStore holds one
+/// connection; its methods may be called from several threads (they take
+/// turns). Every fault is thrown as StoreError naming the cause and the
+/// database (a PostgreSQL password never appears); no Poco exception
 /// escapes.
 class SqlStore : public Store {
 public:
     /// Opens (creating if need be) the database and brings its schema up to
-    /// date. `connector` is "sqlite" (any case); `connectionString` is the
-    /// file path (or ":memory:", or an SQLite "file:" URI). `busyTimeoutMs`
-    /// is how long a write waits for another writer before failing with
-    /// "database is locked". Sets WAL journal mode, synchronous=NORMAL and
-    /// foreign keys on.
+    /// date. `connector` is "sqlite" or "postgresql" (any case).
     ///
-    /// Throws StoreError when the database cannot be opened, is not a
-    /// database, cannot be switched to WAL, is read-only, or has a newer
-    /// schema than this program knows.
-    SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs);
+    /// SQLite: `connectionString` is the file path (or ":memory:", or an
+    /// SQLite "file:" URI). Sets WAL journal mode, synchronous=NORMAL and
+    /// foreign keys on. PostgreSQL: `connectionString` is a libpq conninfo
+    /// ("host=… dbname=… user=…" or a postgresql:// URI); `password`, when
+    /// not empty, is passed to libpq with it (else libpq reads PGPASSWORD or
+    /// ~/.pgpass). `busyTimeoutMs` is how long a write waits for another
+    /// writer's lock before failing with "database is locked" (PostgreSQL:
+    /// lock_timeout).
+    ///
+    /// Throws StoreError when the database cannot be opened (or reached), is
+    /// not a database, cannot be switched to WAL, is read-only, or has a
+    /// newer schema than this program knows.
+    SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs,
+             const std::string& password = "");
     ~SqlStore() override;
 
     SqlStore(const SqlStore&) = delete;
@@ -71,8 +84,11 @@ public:
     /// Runs SELECT 1. Throws StoreError when it fails.
     void ping() override;
 
-    /// What messages call the database: the SQLite file path.
+    /// What messages call the database: the SQLite file path, or the
+    /// PostgreSQL conninfo with any password shown as ***.
     const std::string& databaseName() const { return _databaseName; }
+
+    const SqlDialect& dialect() const;
 
 private:
     struct Prepared;
@@ -83,6 +99,9 @@ private:
     ConsumeOutcome classifyUnconsumed(Prepared& p, std::int64_t now);
     WebhookEffect applyWebhookAction(Prepared& p, const WebhookEvent& event);
     StoreError translate(const Poco::Exception& error) const;
+    /// After a fault: drops the prepared statements, and a PostgreSQL
+    /// connection that is no longer open (the next call opens a new one).
+    void dropBroken();
 
     /// Runs `work` holding the connection: any exception drops the prepared
     /// statements (a Poco Statement that threw stays unusable) and leaves as
@@ -90,7 +109,8 @@ private:
     template <class Work>
     auto guarded(Work&& work) -> decltype(work(std::declval<Prepared&>()));
 
-    std::string _connectionString;
+    std::unique_ptr<SqlDialect> _dialect;
+    std::string _connectionString; ///< as given to the connector: may hold a password
     std::string _databaseName;
     int _busyTimeoutMs;
     std::mutex _mutex;
