@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""make bench / make soak: figures only, no timed assertion.
+
+Rows 1-4 run through lighttpd + FastCGI and through Apache + mod_fcgid, each
+started from the project's own configuration (lighttpd/stripe-install.conf,
+apache/httpd-vhost-fcgid.conf) rendered only for ports and paths, on
+127.0.0.1, with wrk (--threads, --connections, --duration):
+  1. floor     a hello-world libfcgi handler (bench/floor_fcgi.cpp) in place
+               of the program: the transport's ceiling
+  2. page      GET /stripe/ (mint + store state + render)
+  3. callback  every request a distinct state minted beforehand through the
+               same server (untimed), with its own cookie, signed as Stripe
+               signs it: verify + consume + record + render
+  4. webhook   POST /stripe/webhook, every request a distinct signed event
+Row 5 is plain CGI: the program started once per request with a CGI
+environment (process start, configuration, database open, mint, render),
+timed by hyperfine -N beside bench/cgi_floor.c in the same run.
+
+Peak RSS is the largest resident set of any one program process, sampled
+every 0.2 s during the row. Standard library only; run as root (the servers
+hand the program to www-data, as a Debian install does).
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+
+from servers import ServerProcess, Site, free_port, render  # noqa: E402
+from si_harness import WEBHOOK_SECRET, callback_query, stripe_signature  # noqa: E402
+
+MODULES = "/usr/lib/apache2/modules"
+
+
+# --- the machine --------------------------------------------------------------
+
+def machine(build_dir):
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    cache = {}
+    with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+        for line in f:
+            match = re.match(r"^(CMAKE_BUILD_TYPE|CMAKE_CXX_COMPILER):[A-Z]+=(.*)$", line.strip())
+            if match:
+                cache[match.group(1)] = match.group(2)
+    compiler = cache.get("CMAKE_CXX_COMPILER", "c++")
+    version = subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout.splitlines()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.splitlines()
+    hyperfine = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "compiler": version[0] if version else compiler, "build_type": cache.get("CMAKE_BUILD_TYPE", "?"),
+            "wrk": wrk[0].split(" Copyright")[0] if wrk else "wrk", "hyperfine": hyperfine,
+            "load_before": os.getloadavg()[0]}
+
+
+# --- program processes and their memory ----------------------------------------
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def processes(config, binary):
+    """Pids of live processes running `binary` with this configuration in their environment."""
+    marker = f"STRIPE_INSTALL_CONFIG={config}".encode()
+    real = os.path.realpath(binary)
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        environ = _read(f"/proc/{entry}/environ")
+        if not environ or marker not in environ.split(b"\0"):
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/exe") == real:
+                found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+def status_kb(pid, field):
+    text = (_read(f"/proc/{pid}/status") or b"").decode()
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def open_fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+
+
+class RssSampler:
+    """Largest VmRSS of any one program process while it runs; process count seen."""
+
+    def __init__(self, config, binary):
+        self.config, self.binary = config, binary
+        self.peak_kb, self.private_kb, self.pids = 0, 0, set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for pid in processes(self.config, self.binary):
+                self.pids.add(pid)
+                self.peak_kb = max(self.peak_kb, status_kb(pid, "VmRSS"))
+                rollup = (_read(f"/proc/{pid}/smaps_rollup") or b"").decode()
+                private = sum(int(n) for n in re.findall(r"^Private_(?:Clean|Dirty):\s+(\d+) kB", rollup, re.M))
+                self.private_kb = max(self.private_kb, private)
+            self._stop.wait(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+# --- wrk ------------------------------------------------------------------------
+
+def lua_script(workdir, name):
+    """bench/report.lua + bench/NAME.lua in one file (wrk loads one script)."""
+    path = os.path.join(workdir, f"{name}.lua")
+    with open(path, "w") as out:
+        for part in ["report.lua", f"{name}.lua"] if name != "report" else ["report.lua"]:
+            with open(os.path.join(HERE, part)) as f:
+                out.write(f.read() + "\n")
+    return path
+
+
+def wrk(args, url, script, script_args=(), duration=None):
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{int(duration or args.duration)}s",
+               "--timeout", "10s", "-s", script, url]
+    if script_args:
+        command += ["--", *script_args]
+    done = subprocess.run(command, capture_output=True, text=True)
+    line = next((l for l in done.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary: {done.stdout}\n{done.stderr}")
+    result = json.loads(line[len("BENCH_JSON "):])
+    seconds = result["duration_us"] / 1e6
+    errors = result["connect"] + result["read"] + result["write"] + result["status"] + result["timeout"]
+    return {"requests": result["requests"], "seconds": round(seconds, 2),
+            "rps": round(result["requests"] / seconds, 1) if seconds else 0.0,
+            "p50_ms": round(result["p50_us"] / 1000, 2), "p99_ms": round(result["p99_us"] / 1000, 2),
+            "max_ms": round(result["max_us"] / 1000, 2), "errors": errors,
+            "error_detail": {k: result[k] for k in ["connect", "read", "write", "status", "timeout"] if result[k]},
+            "ran_out_of_prepared_requests": bool(result["exhausted"])}
+
+
+def measured(args, site, binary, run):
+    with RssSampler(site.config, binary) as sampler:
+        row = run()
+    row["peak_rss_mb"] = round(sampler.peak_kb / 1024, 1)
+    row["peak_private_mb"] = round(sampler.private_kb / 1024, 1)
+    row["processes"] = len(sampler.pids)
+    return row
+
+
+# --- prepared requests ----------------------------------------------------------
+
+def mint(args, site, workdir, seconds):
+    """Untimed: fresh (state, cookie) pairs through the server; returns the callback file."""
+    prefix = os.path.join(workdir, "minted")
+    for old in glob.glob(prefix + ".*"):
+        os.remove(old)
+    wrk(args, site.page_url, lua_script(workdir, "mint"), [prefix], duration=seconds)
+    path = os.path.join(workdir, "callbacks.txt")
+    callback_path = site.callback_url[len(site.base):]
+    count = 0
+    with open(path, "w") as out:
+        for part in sorted(glob.glob(prefix + ".*")):
+            with open(part) as f:
+                for line in f:
+                    state, cookie = line.rstrip("\n").split("\t")
+                    count += 1
+                    query = callback_query(state, account_id=f"acct_Bench{os.getpid()}x{count:08d}", livemode=False)
+                    out.write(f"{callback_path}?{query}\t{cookie}\n")
+    return path, count
+
+
+def webhook_events(workdir, count, tag):
+    path = os.path.join(workdir, "webhooks.txt")
+    now = int(time.time())
+    with open(path, "w") as out:
+        for i in range(count):
+            body = json.dumps({"id": f"evt_bench{tag}x{i:08d}", "object": "event",
+                               "type": "account.application.authorized", "account": f"acct_Hook{tag}x{i:08d}",
+                               "created": now, "livemode": False, "data": {"object": {}}}, separators=(",", ":"))
+            out.write(f"{stripe_signature(body, WEBHOOK_SECRET, now)}\t{body}\n")
+    return path
+
+
+# --- servers ----------------------------------------------------------------------
+
+def start_lighttpd(site, binary):
+    conf = render("lighttpd/stripe-install.conf", site.path("conf", "lighttpd.conf"), site.values(binary))
+    server = ServerProcess("lighttpd", [shutil.which("lighttpd", path="/usr/sbin:/usr/bin"), "-D", "-f", conf],
+                           site.path("log", "lighttpd-stdout.log"), site.config, port=site.port)
+    return server.start()
+
+
+def start_apache(site, binary):
+    site.mkdir("run", "fcgid", owner=True)
+    vhost = render("apache/httpd-vhost-fcgid.conf", site.path("conf", "vhost.conf"), site.values(binary))
+    conf = render(os.path.join(HERE, "httpd-bench.conf.in"), site.path("conf", "httpd.conf"),
+                  site.values(binary, VHOST_CONF=vhost))
+    server = ServerProcess("apache", [shutil.which("apache2", path="/usr/sbin:/usr/bin"), "-f", conf,
+                                      "-DFOREGROUND"], site.path("log", "apache-stdout.log"), site.config,
+                           port=site.port)
+    return server.start()
+
+
+STARTERS = {"lighttpd": start_lighttpd, "apache": start_apache}
+
+
+def with_server(name, binary, body):
+    site = Site(f"si-bench-{name}-", free_port())
+    server = STARTERS[name](site, binary)
+    try:
+        return body(site)
+    finally:
+        server.stop()
+        server.cleanup()
+        for pid in processes(site.config, binary):
+            os.kill(pid, signal.SIGKILL)
+        site.remove()
+
+
+def warm(args, site, workdir):
+    wrk(args, site.page_url, lua_script(workdir, "report"), duration=args.warmup)
+
+
+def server_rows(args, name, floor, program, workdir):
+    rows = {}
+
+    def floor_rows(site):
+        warm(args, site, workdir)
+        rows["floor"] = measured(args, site, floor, lambda: wrk(args, site.page_url, lua_script(workdir, "report")))
+
+    def program_rows(site):
+        warm(args, site, workdir)
+        script = lua_script(workdir, "report")
+        rows["page"] = measured(args, site, program, lambda: wrk(args, site.page_url, script))
+        path, count = mint(args, site, workdir, args.duration * 1.5)
+        replay = lua_script(workdir, "replay")
+        rows["callback"] = measured(args, site, program, lambda: wrk(
+            args, site.callback_url, replay, [path, "callback", str(args.threads)]))
+        rows["callback"]["prepared"] = count
+        events = max(20000, int(rows["page"]["rps"] * args.duration * 2))
+        hooks = webhook_events(workdir, events, f"{name}{os.getpid()}")
+        webhook_path = site.webhook_url[len(site.base):]
+        rows["webhook"] = measured(args, site, program, lambda: wrk(
+            args, site.webhook_url, replay, [hooks, "webhook", str(args.threads), webhook_path]))
+        rows["webhook"]["prepared"] = events
+
+    with_server(name, floor, floor_rows)
+    with_server(name, program, program_rows)
+    return rows
+
+
+# --- plain CGI ----------------------------------------------------------------------
+
+def cgi_row(args, program, cgi_floor, workdir):
+    site_dir = tempfile.mkdtemp(prefix="si-bench-cgi-", dir=workdir)
+    from si_harness import write_config
+    database = os.path.join(site_dir, "installs.db")
+    config = write_config(site_dir, redirect_uri="http://127.0.0.1/stripe/callback", database=database)
+    env = dict(os.environ, GATEWAY_INTERFACE="CGI/1.1", REQUEST_METHOD="GET", SCRIPT_NAME="/stripe",
+               PATH_INFO="/", QUERY_STRING="", SERVER_NAME="127.0.0.1", SERVER_PORT="80", HTTP_HOST="127.0.0.1",
+               REMOTE_ADDR="127.0.0.1", SERVER_PROTOCOL="HTTP/1.1", STRIPE_INSTALL_CONFIG=config)
+    env.pop("STRIPE_INSTALL_THREADS", None)
+
+    def once(command):
+        """One request, checked, with its peak RSS (the first creates the database)."""
+        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        out, err = process.communicate()
+        status = out.split(b"\r\n", 1)[0].decode("latin-1")
+        if process.returncode != 0 or "200" not in status:
+            raise RuntimeError(f"{command[0]} as CGI answered {status!r}: {err.decode()[-500:]}")
+
+    for command in ([program], [cgi_floor, database]):
+        once(command)
+    peak_rss = os.path.join(os.path.dirname(cgi_floor), "peak-rss")
+    rss = {}
+    for key, command in (("program", [program]), ("floor", [cgi_floor, database])):
+        done = subprocess.run([peak_rss, *command], env=env, capture_output=True, text=True, check=True)
+        rss[key] = round(int(done.stdout.strip()) / 1024, 1)
+    export = os.path.join(workdir, "hyperfine.json")
+    subprocess.run(["hyperfine", "-N", "--style", "none", "--warmup", "10", "--runs", str(args.cgi_runs),
+                    "--export-json", export, "-n", "program", program, "-n", "floor",
+                    f"{cgi_floor} {database}"], env=env, check=True, stdout=subprocess.DEVNULL)
+    with open(export) as f:
+        results = {r["command"]: r for r in json.load(f)["results"]}
+
+    def summary(key):
+        r = results[key]
+        times = sorted(r["times"])
+        return {"runs": len(times), "mean_ms": round(r["mean"] * 1000, 2), "stddev_ms": round(r["stddev"] * 1000, 2),
+                "median_ms": round(r["median"] * 1000, 2), "p99_ms": round(times[int(0.99 * (len(times) - 1))] * 1000, 2),
+                "rps": round(1 / r["mean"], 1), "peak_rss_mb": rss[key], "errors": 0}
+
+    return {"program": summary("program"), "floor": summary("floor")}
+
+
+# --- the table ------------------------------------------------------------------------
+
+def ratio(a, b):
+    return round(a / b, 2) if b else None
+
+
+def sound(row):
+    """A row whose figures mean something: enough requests, under 1 % errors."""
+    return row["requests"] >= 100 and row["errors"] <= 0.01 * row["requests"]
+
+
+def targets(results):
+    checks = []
+    for server, rows in results["servers"].items():
+        floor = rows["floor"]
+        for name in ["page", "callback"]:
+            r = ratio(rows[name]["rps"], floor["rps"])
+            checks.append({"target": f"{server} {name} req/s ≥ 50 % of floor", "value": r,
+                           "met": sound(rows[name]) and r is not None and r >= 0.5})
+        for name in ["page", "callback", "webhook"]:
+            r = ratio(rows[name]["p99_ms"], floor["p99_ms"])
+            checks.append({"target": f"{server} {name} p99 ≤ 2× floor p99", "value": r,
+                           "met": sound(rows[name]) and r is not None and r <= 2})
+        peak = max(rows[n]["peak_rss_mb"] for n in ["page", "callback", "webhook"])
+        checks.append({"target": f"{server} ≤ 10 MB RSS per FastCGI process", "value": peak, "met": peak <= 10})
+    if "cgi" in results:
+        r = ratio(results["cgi"]["program"]["mean_ms"], results["cgi"]["floor"]["mean_ms"])
+        checks.append({"target": "plain CGI cold request ≤ 1.5× CGI floor", "value": r, "met": r is not None and r <= 1.5})
+    return checks
+
+
+def table(results):
+    m = results["machine"]
+    lines = [f"stripe-install benchmark, {results['date']}",
+             f"machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; load average before: {m['load_before']:.2f}",
+             f"compiler: {m['compiler']}; build type: {m['build_type']}; {m['wrk']} -t{results['params']['threads']} "
+             f"-c{results['params']['connections']} -d{results['params']['duration']}s; {m['hyperfine']}",
+             "",
+             "| server | row | req/s | p50 ms | p99 ms | errors | peak RSS/process MB (private) | vs floor req/s | vs floor p99 |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    labels = {"floor": "1. floor (hello FastCGI)", "page": "2. install page", "callback": "3. callback (full path)",
+              "webhook": "4. webhook"}
+    for server, rows in results["servers"].items():
+        floor = rows["floor"]
+        for key in ["floor", "page", "callback", "webhook"]:
+            r = rows[key]
+            lines.append(f"| {server} | {labels[key]} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
+                         f"{r['peak_rss_mb']} ({r['peak_private_mb']}), {r['processes']} proc | "
+                         f"{'' if key == 'floor' else format(ratio(r['rps'], floor['rps']), '.2f')} | "
+                         f"{'' if key == 'floor' else format(ratio(r['p99_ms'], floor['p99_ms']), '.2f')} |")
+    if "cgi" in results:
+        c = results["cgi"]
+        for key, label in (("floor", "5. CGI floor (C + SQLite insert)"), ("program", "5. plain CGI cold request")):
+            r = c[key]
+            lines.append(f"| exec (hyperfine -N, {r['runs']} runs) | {label} | {r['rps']:,.0f} | {r['median_ms']} "
+                         f"(mean {r['mean_ms']} ± {r['stddev_ms']}) | {r['p99_ms']} | {r['errors']} | {r['peak_rss_mb']} | | "
+                         f"{'' if key == 'floor' else format(ratio(r['mean_ms'], c['floor']['mean_ms']), '.2f') + '× floor time'} |")
+    lines.append("")
+    for check in results["targets"]:
+        lines.append(f"{'met  ' if check['met'] else 'UNMET'} {check['target']}: {check['value']}")
+    return "\n".join(lines)
+
+
+# --- soak -----------------------------------------------------------------------------
+
+def soak(args, program, workdir):
+    """lighttpd + FastCGI: page (minting), callback and webhook rounds until
+    args.soak requests; RSS and open fds of every program process after each round."""
+    samples = []
+
+    def body(site):
+        total, round_number = 0, 0
+        replay = lua_script(workdir, "replay")
+        webhook_path = site.webhook_url[len(site.base):]
+        while total < args.soak:
+            round_number += 1
+            path, count = mint(args, site, workdir, args.duration)
+            done = wrk(args, site.callback_url, replay, [path, "callback", str(args.threads)])
+            hooks = webhook_events(workdir, max(5000, count), f"soak{round_number}x{os.getpid()}")
+            hooked = wrk(args, site.webhook_url, replay, [hooks, "webhook", str(args.threads), webhook_path])
+            total += count + done["requests"] + hooked["requests"]
+            pids = sorted(processes(site.config, program))
+            sample = {"requests": total, "round": round_number,
+                      "rss_kb": {p: status_kb(p, "VmRSS") for p in pids}, "fds": {p: open_fds(p) for p in pids},
+                      "errors": done["errors"] + hooked["errors"]}
+            samples.append(sample)
+            print(f"soak: {total:,} requests; RSS kB {list(sample['rss_kb'].values())}; "
+                  f"fds {list(sample['fds'].values())}; errors this round {sample['errors']}", flush=True)
+
+    with_server("lighttpd", program, body)
+    return samples
+
+
+# --- main ------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=os.path.join(SOURCE_DIR, "build-bench"))
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--cgi-runs", type=int, default=300)
+    parser.add_argument("--servers", default="lighttpd,apache")
+    parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    parser.add_argument("--soak", type=int, default=0, help="soak instead: this many requests through lighttpd")
+    args = parser.parse_args()
+
+    if os.geteuid() != 0:
+        sys.exit("bench: run as root (the servers hand the program to www-data)")
+    program = os.path.join(args.build, "stripe-install")
+    floor = os.path.join(args.build, "bench", "bench-floor-fcgi")
+    cgi_floor = os.path.join(args.build, "bench", "cgi-floor")
+    for path in (program, floor, cgi_floor):
+        if not os.access(path, os.X_OK):
+            sys.exit(f"bench: {path} is not built (make bench builds it)")
+    workdir = tempfile.mkdtemp(prefix="si-bench-")
+    os.chmod(workdir, 0o755)
+    try:
+        if args.soak:
+            samples = soak(args, program, workdir)
+            out = os.path.join(os.path.dirname(args.out), "soak.json")
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            with open(out, "w") as f:
+                json.dump({"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                           "machine": machine(args.build), "samples": samples}, f, indent=1)
+            first, last = samples[min(1, len(samples) - 1)], samples[-1]
+            print(f"soak: after round {first['round']}: RSS kB {list(first['rss_kb'].values())}, fds "
+                  f"{list(first['fds'].values())}; at the end ({last['requests']:,} requests): RSS kB "
+                  f"{list(last['rss_kb'].values())}, fds {list(last['fds'].values())} (written to {out})")
+            return
+        results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                   "machine": machine(args.build),
+                   "params": {"threads": args.threads, "connections": args.connections, "duration": args.duration},
+                   "servers": {}}
+        for name in [s for s in args.servers.split(",") if s]:
+            print(f"bench: {name} …", file=sys.stderr, flush=True)
+            results["servers"][name] = server_rows(args, name, floor, program, workdir)
+        if args.cgi_runs > 0:
+            print("bench: plain CGI …", file=sys.stderr, flush=True)
+            results["cgi"] = cgi_row(args, program, cgi_floor, workdir)
+        results["targets"] = targets(results)
+        results["table"] = table(results)
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=1)
+        print(results["table"])
+        print(f"\n(written to {os.path.relpath(args.out)})")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
