@@ -1,4 +1,4 @@
-// `stripe-install installs list|show|revoke`: looking after the installs the
+// `stripe-install installs list|show|revoke|sync`: looking after the installs the
 // page collected, from a shell.
 #include <ctime>
 #include <iostream>
@@ -6,6 +6,7 @@
 #include "cli/Arguments.h"
 #include "cli/CommandRegistry.h"
 #include "cli/InstallFormat.h"
+#include "cli/InstallsSync.h"
 #include "cli/LoadRuntime.h"
 #include "core/StoreError.h"
 #include "store/OpenStore.h"
@@ -21,6 +22,12 @@ const char* const kHelp = R"(Usage: stripe-install installs COMMAND [options]
       the account's installs (live and test mode); exit 1 if there is none
   installs revoke ACCOUNT_ID
       marks the account's active installs revoked by hand (recorded as "cli")
+  installs sync [--dry-run] [--livemode live|test]
+      asks Stripe for the app's installs (GET /v1/apps/installs, with the
+      [stripe] api_key) and makes the table match: installs missing here are
+      added, ones no longer on Stripe marked revoked; prints each change.
+      Only installs of the key's mode are compared (sk_test_: test mode).
+      --dry-run prints the changes without making them
 
 Common options:
   --config FILE   the configuration (default: STRIPE_INSTALL_CONFIG, or
@@ -36,6 +43,7 @@ struct Options {
     InstallFilter filter;
     std::vector<std::string> positional;
     bool help = false;
+    bool dryRun = false;
 };
 
 Options parse(const std::vector<std::string>& words)
@@ -49,6 +57,8 @@ Options parse(const std::vector<std::string>& words)
             options.configPath = *value;
         else if (auto value = args.option("--format"))
             options.format = parseOutputFormat(*value);
+        else if (args.flag("--dry-run"))
+            options.dryRun = true;
         else if (args.flag("--active"))
             options.filter.active = true;
         else if (args.flag("--revoked"))
@@ -75,13 +85,18 @@ int installsCommand(const std::vector<std::string>& words)
             return 0;
         }
         if (options.positional.empty())
-            throw UsageError("say what to do: list, show or revoke");
+            throw UsageError("say what to do: list, show, revoke or sync");
         const std::string& action = options.positional.front();
-        const std::size_t wanted = action == "list" ? 1 : 2;
-        if ((action != "list" && action != "show" && action != "revoke") || options.positional.size() != wanted)
-            throw UsageError(action == "list" || action == "show" || action == "revoke"
+        const bool known = action == "list" || action == "show" || action == "revoke" || action == "sync";
+        const std::size_t wanted = action == "list" || action == "sync" ? 1 : 2;
+        if (!known || options.positional.size() != wanted)
+            throw UsageError(known
                                  ? action + " takes " + (wanted == 1 ? "no account" : "one ACCOUNT_ID")
                                  : "unknown action \"" + action + "\"");
+        if (options.dryRun && action != "sync")
+            throw UsageError("--dry-run applies to sync only");
+        if (action == "sync" && options.filter.active)
+            throw UsageError("sync compares every install; --active and --revoked do not apply");
     } catch (const UsageError& e) {
         std::cerr << "installs: " << e.what() << "\n(see stripe-install installs --help)\n";
         return 2;
@@ -90,6 +105,8 @@ int installsCommand(const std::vector<std::string>& words)
     auto config = loadConfigOrExplain(options.configPath, "installs");
     if (!config)
         return 1;
+    if (options.positional.front() == "sync")
+        return syncInstalls(*config, options.filter.livemode, options.dryRun);
     try {
         auto store = openStore(*config);
         const std::string& action = options.positional.front();
@@ -120,7 +137,7 @@ int installsCommand(const std::vector<std::string>& words)
     }
 }
 
-const CommandRegistration registration{"installs", "list, show or revoke the recorded installs", &installsCommand};
+const CommandRegistration registration{"installs", "list, show, revoke or sync (with Stripe) the recorded installs", &installsCommand};
 
 } // namespace
 } // namespace si::cli
