@@ -13,7 +13,9 @@
 #include "cli/CommandRegistry.h"
 #include "cli/LoadRuntime.h"
 #include "core/StoreError.h"
+#include "core/Text.h"
 #include "store/OpenStore.h"
+#include "store/SqlDialect.h"
 #include "transport/DevServer.h"
 #include "web/TemplateRenderer.h"
 
@@ -73,11 +75,14 @@ void checkTemplates(const AppConfig& config, Report& report)
 
 void checkDatabase(const AppConfig& config, Report& report)
 {
-    const std::string& file = config.dbConnection;
-    const auto slash = file.rfind('/');
-    const std::string folder = slash == std::string::npos ? "." : (slash == 0 ? "/" : file.substr(0, slash));
-    if (access(folder.c_str(), W_OK) != 0)
-        report.problem("database folder not writable (SQLite needs to create journal files beside the file): " + folder);
+    const std::string file = redactConnectionString(config.dbConnection);
+    if (asciiLower(config.dbConnector) == "sqlite") {
+        const auto slash = file.rfind('/');
+        const std::string folder = slash == std::string::npos ? "." : (slash == 0 ? "/" : file.substr(0, slash));
+        if (access(folder.c_str(), W_OK) != 0)
+            report.problem("database folder not writable (SQLite needs to create journal files beside the file): " +
+                           folder);
+    }
     try {
         auto store = openStore(config);
         store->ping();

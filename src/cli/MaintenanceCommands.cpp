@@ -9,6 +9,7 @@
 #include "core/StateToken.h"
 #include "core/StoreError.h"
 #include "store/OpenStore.h"
+#include "store/SqlDialect.h"
 
 namespace si::cli {
 namespace {
@@ -90,7 +91,7 @@ int migrateCommand(const std::vector<std::string>& words)
     try {
         auto store = openStore(*config);
         store->ping();
-        std::cout << "schema up to date: " << config->dbConnection << "\n";
+        std::cout << "schema up to date: " << redactConnectionString(config->dbConnection) << "\n";
         return 0;
     } catch (const StoreError& e) {
         std::cerr << "migrate: database: " << e.what() << "\n";

@@ -37,9 +37,10 @@ const std::vector<Section>& schema()
 {
     static const std::vector<Section> sections = {
         {"stripe", {"app_id", "app_secrets", "app_secrets_file", "webhook_secrets", "webhook_secrets_file",
-                    "signature_tolerance", "install_link_base"}},
+                    "signature_tolerance", "install_link_base", "api_key", "api_key_file", "api_base",
+                    "api_version", "api_timeout_ms", "api_ca_file"}},
         {"site", {"redirect_uri", "return_url", "templates", "state_ttl", "livemode", "app_name", "permissions"}},
-        {"database", {"connector", "connection", "busy_timeout_ms"}},
+        {"database", {"connector", "connection", "busy_timeout_ms", "password_file"}},
     };
     return sections;
 }
@@ -433,6 +434,89 @@ private:
             while (config.installLinkBase.size() > 1 && config.installLinkBase.back() == '/')
                 config.installLinkBase.pop_back();
         }
+        readStripeApi(config);
+    }
+
+    /// The API key: STRIPE_API_KEY, else api_key_file, else api_key. Never shown.
+    std::string apiKey()
+    {
+        std::string key;
+        std::string origin;
+        int line = 0;
+        if (const auto fromEnv = _env("STRIPE_API_KEY"); fromEnv && !trimWhitespace(*fromEnv).empty()) {
+            key = std::string(trimWhitespace(*fromEnv));
+            origin = "the environment variable STRIPE_API_KEY";
+        } else {
+            const auto listed = value("stripe", "api_key");
+            const auto file = value("stripe", "api_key_file");
+            if (listed && file)
+                keyProblem("stripe", "api_key_file", "and [stripe] api_key are both set: keep only one");
+            const auto found = _lineOf.find(file ? "stripe.api_key_file" : "stripe.api_key");
+            line = found == _lineOf.end() ? 0 : found->second;
+            if (file) {
+                const std::string path = resolvePath(*file);
+                if (const auto failure = readFile(path, key)) {
+                    keyProblem("stripe", "api_key_file", "cannot be read: " + path + ": " + *failure);
+                    return {};
+                }
+                key = trimmed(key);
+                origin = "[stripe] api_key_file " + path;
+            } else if (listed) {
+                key = trimmed(*listed);
+                origin = "[stripe] api_key";
+            } else {
+                return {};
+            }
+        }
+        if (key.empty() || hasSpaceOrControl(key) || key.find_first_of("\"'") != std::string::npos)
+            problem(line, origin + " must hold one key, without spaces, quotes or other text (the key is not shown)");
+        else if (key.rfind("sk_", 0) != 0 && key.rfind("rk_", 0) != 0)
+            problem(line, origin + " must be a secret key (sk_live_… or sk_test_…) or a restricted key (rk_…); " +
+                              (key.rfind("pk_", 0) == 0 ? "a publishable key (pk_…) cannot make these calls"
+                                                        : "the key is not shown"));
+        return key;
+    }
+
+    void readStripeApi(AppConfig& config)
+    {
+        config.apiKey = apiKey();
+        if (const auto base = value("stripe", "api_base")) {
+            const auto uri = httpUrl(*base);
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            std::string path = uri ? uri->getPath() : "";
+            while (!path.empty() && path.back() == '/')
+                path.pop_back();
+            if (!secure || !path.empty() || base->find_first_of("?#") != std::string::npos ||
+                !uri->getUserInfo().empty())
+                keyProblem("stripe", "api_base",
+                           "must be an https:// URL of a host, without a path, '?' or '#' (http:// only on "
+                           "127.0.0.1, localhost or [::1]), e.g. https://api.stripe.com, not " + shown(*base));
+            config.apiBase = *base;
+            while (config.apiBase.size() > 1 && config.apiBase.back() == '/')
+                config.apiBase.pop_back();
+        }
+        if (const auto version = value("stripe", "api_version")) {
+            // YYYY-MM-DD, optionally followed by ".name" (e.g. 2025-11-17.clover).
+            const std::string& v = *version;
+            bool ok = v.size() >= 10 && v[4] == '-' && v[7] == '-' && (v.size() == 10 || v[10] == '.');
+            for (std::size_t i = 0; ok && i < v.size(); ++i) {
+                const auto c = static_cast<unsigned char>(v[i]);
+                ok = i < 10 ? (i == 4 || i == 7 || std::isdigit(c)) : (i == 10 || std::isalnum(c) || c == '_');
+            }
+            if (!ok || v.size() == 11)
+                keyProblem("stripe", "api_version",
+                           std::string("must be a Stripe API version like ") + kDefaultStripeApiVersion +
+                               ", not " + shown(v));
+            config.apiVersion = v;
+        }
+        config.apiTimeoutMs = static_cast<int>(integer("stripe", "api_timeout_ms", config.apiTimeoutMs, 100, 600000,
+                                                       "a whole number of milliseconds between 100 and 600000"));
+        if (const auto ca = value("stripe", "api_ca_file")) {
+            config.apiCaFile = resolvePath(*ca);
+            std::error_code error;
+            if (!fs::is_regular_file(config.apiCaFile, error))
+                keyProblem("stripe", "api_ca_file", "is not a readable file: " + config.apiCaFile);
+        }
     }
 
     void readSite(AppConfig& config)
@@ -482,19 +566,37 @@ private:
     {
         if (const auto connector = value("database", "connector")) {
             const std::string lower = asciiLower(*connector);
-            if (lower.rfind("postgres", 0) == 0)
-                keyProblem("database", "connector",
-                           shown(*connector) +
-                               " is not supported yet: only sqlite works in this version (connector = sqlite)");
+            if (lower == "postgresql" || lower == "postgres")
+                config.dbConnector = "postgresql";
             else if (lower != "sqlite")
-                keyProblem("database", "connector", "must be sqlite, not " + shown(*connector));
+                keyProblem("database", "connector", "must be sqlite or postgresql, not " + shown(*connector));
             else
                 config.dbConnector = lower;
         }
-        const std::string connection =
-            required("database", "connection", "set it to the SQLite file, e.g. connection = installs.db");
+        const bool postgres = config.dbConnector == "postgresql";
+        const std::string connection = required(
+            "database", "connection",
+            postgres ? "set it to a libpq connection string, e.g. connection = host=db.internal dbname=installs"
+                       " user=installs (the password from PGPASSWORD or [database] password_file)"
+                     : "set it to the SQLite file, e.g. connection = installs.db");
+        // PostgreSQL's is a libpq conninfo, passed on as it is (the store
+        // names it with any password masked); SQLite's is a file.
         if (!connection.empty())
-            config.dbConnection = resolvePath(connection);
+            config.dbConnection = postgres ? connection : resolvePath(connection);
+        if (const auto file = value("database", "password_file")) {
+            if (!postgres) {
+                keyProblem("database", "password_file", "is for connector = postgresql only: remove it");
+            } else {
+                const std::string path = resolvePath(*file);
+                std::string password;
+                if (const auto failure = readFile(path, password))
+                    keyProblem("database", "password_file", "cannot be read: " + path + ": " + *failure);
+                else if ((password = trimmed(password)).empty())
+                    keyProblem("database", "password_file", "holds no password: " + path);
+                else
+                    config.dbPassword = password;
+            }
+        }
         config.dbBusyTimeoutMs = static_cast<int>(
             integer("database", "busy_timeout_ms", config.dbBusyTimeoutMs, 0, 600000,
                     "a whole number of milliseconds between 0 and 600000"));

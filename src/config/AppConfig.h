@@ -12,6 +12,10 @@ namespace si {
 /// test-mode (and sandbox) installs.
 enum class LivemodePolicy { Any, Live, Test };
 
+/// The Stripe API version this program is written against (Stripe-Version).
+/// Pinned so an account's default version changing never changes an answer.
+inline constexpr const char* kDefaultStripeApiVersion = "2025-11-17.clover";
+
 /// The program's configuration, read once at start-up from an INI file and
 /// the environment, validated, and typed. Relative paths in the file are
 /// resolved against the file's own folder, so a bundle can be moved whole.
@@ -25,6 +29,15 @@ struct AppConfig {
     /// trailing '/' removed; the link is this + "/" + app id + "?redirect_uri=…".
     std::string installLinkBase = "https://marketplace.stripe.com/apps/install/link";
 
+    // [stripe], the API (optional: only `api`, `installs sync` and the
+    // success page's account name use it)
+    std::string apiKey;                      ///< api_key, api_key_file or STRIPE_API_KEY; secret, "" = none
+    /// api_base: https (http only on a loopback host), no path, query or '#'; trailing '/' removed.
+    std::string apiBase = "https://api.stripe.com";
+    std::string apiVersion = kDefaultStripeApiVersion; ///< api_version: sent as Stripe-Version
+    int apiTimeoutMs = 10000;                ///< api_timeout_ms: per attempt, 100 to 600000
+    std::string apiCaFile;                   ///< api_ca_file: extra CA bundle (PEM) to trust; absolute; "" = none
+
     // [site]
     std::string redirectUri;                 ///< redirect_uri (required): the callback's public URL
     std::string returnUrl;                   ///< return_url (optional): 303 here after success
@@ -35,8 +48,11 @@ struct AppConfig {
     std::vector<std::string> permissions;    ///< permissions: ";"-separated lines shown on the page
 
     // [database]
-    std::string dbConnector = "sqlite";      ///< connector
-    std::string dbConnection;                ///< connection: the SQLite file (required); absolute
+    std::string dbConnector = "sqlite";      ///< connector: "sqlite" or "postgresql"
+    /// connection (required): the SQLite file, absolute; or, for postgresql,
+    /// a libpq conninfo as written (may hold a password: never log it raw)
+    std::string dbConnection;
+    std::string dbPassword;                  ///< from password_file (postgresql only); secret, "" = none
     int dbBusyTimeoutMs = 5000;              ///< busy_timeout_ms
 
     std::string sourcePath;                  ///< the file this came from (for messages)
@@ -61,7 +77,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup processEnvironment();
 
 /// Loads and validates the file at `path`. Environment variables override
-/// the file: STRIPE_APP_SECRETS and STRIPE_WEBHOOK_SECRETS (comma-separated).
+/// the file: STRIPE_APP_SECRETS and STRIPE_WEBHOOK_SECRETS (comma-separated),
+/// and STRIPE_API_KEY (one key; else [stripe] api_key_file or api_key).
 /// Without them, secrets come from [stripe] app_secrets_file /
 /// webhook_secrets_file (commas or newlines between secrets; relative paths
 /// beside the INI file) or [stripe] app_secrets / webhook_secrets.

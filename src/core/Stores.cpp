@@ -1,5 +1,7 @@
 #include "core/Stores.h"
 
+#include <stdexcept>
+
 namespace si {
 
 std::string toCode(ConsumeOutcome outcome)
@@ -35,5 +37,20 @@ WebhookAction webhookActionFor(const std::string& eventType)
         return WebhookAction::Record;
     return WebhookAction::None;
 }
+
+// TRANSITIONAL (issue 10 in progress): SqlStore overrides all of these.
+namespace {
+[[noreturn]] void notYet(const char* what)
+{
+    throw std::logic_error(std::string(what) + " is not implemented by this store yet");
+}
+} // namespace
+
+std::vector<InstallEvent> Store::installHistory(const std::string&) { notYet("installHistory"); }
+void Store::countFunnel(std::int64_t, const std::string&, const std::string&) { notYet("countFunnel"); }
+std::vector<FunnelCount> Store::funnel(const std::string&) { notYet("funnel"); }
+void Store::recordLoginFailure(const std::string&, std::int64_t) { notYet("recordLoginFailure"); }
+std::vector<std::int64_t> Store::loginFailuresSince(const std::string&, std::int64_t) { notYet("loginFailuresSince"); }
+void Store::clearLoginFailures(const std::string&) { notYet("clearLoginFailures"); }
 
 } // namespace si

@@ -76,6 +76,23 @@ std::string toCode(WebhookEffect effect);
 enum class WebhookAction { Revoke, Record, None };
 WebhookAction webhookActionFor(const std::string& eventType);
 
+/// One change in an install's life, for its history (the admin page).
+struct InstallEvent {
+    std::string accountId;
+    bool livemode = true;
+    std::string change; ///< "installed", "reinstalled", "revoked", "reactivated"
+    std::string by;     ///< "callback", "webhook:evt_…", "cli", "admin", "sync"
+    std::int64_t at = 0;
+};
+
+/// One funnel counter for one UTC day (issue 10's install funnel).
+struct FunnelCount {
+    std::string day;    ///< "2026-11-28"
+    std::string metric; ///< "page_view", "start", "installed", "cancelled", "failed", "revoked"
+    std::string reason; ///< for "failed": the outcome code (bad_signature, state_expired, …); else ""
+    std::int64_t count = 0;
+};
+
 /// The storage port. Every method is atomic on its own and safe with many
 /// processes sharing one database. Infrastructure faults (database locked
 /// past the busy timeout, unwritable, corrupt) are thrown as StoreError.
@@ -113,6 +130,28 @@ public:
 
     /// Throws StoreError when the database does not answer.
     virtual void ping() = 0;
+
+    // --- The merchant's side (issue 10) ---------------------------------
+    // Every install change above also appends an InstallEvent and counts
+    // "installed"/"revoked" in the funnel, and, when notifications are
+    // enabled, inserts an outbox entry (core/Outbox.h) — all in the same
+    // transaction as the change itself.
+
+    // TRANSITIONAL: these become pure virtual once SqlStore implements them
+    // (work in progress on issue 10); until then they throw.
+
+    /// The account's install history, oldest first.
+    virtual std::vector<InstallEvent> installHistory(const std::string& accountId);
+
+    /// Adds one to a funnel counter for the UTC day of `now`.
+    virtual void countFunnel(std::int64_t now, const std::string& metric, const std::string& reason);
+    /// Every counter for the days from `sinceDay` ("YYYY-MM-DD") on.
+    virtual std::vector<FunnelCount> funnel(const std::string& sinceDay);
+
+    /// Admin login throttling, shared by every process.
+    virtual void recordLoginFailure(const std::string& client, std::int64_t at);
+    virtual std::vector<std::int64_t> loginFailuresSince(const std::string& client, std::int64_t since);
+    virtual void clearLoginFailures(const std::string& client);
 };
 
 } // namespace si

@@ -384,10 +384,27 @@ BOOST_AUTO_TEST_CASE(secret_values_never_appear_in_messages)
     BOOST_TEST(!contains(quotedOnly[0], secret));
 }
 
-BOOST_AUTO_TEST_CASE(postgresql_is_not_supported_yet)
+BOOST_AUTO_TEST_CASE(postgresql_takes_a_conninfo_and_a_password_file)
 {
-    expectOneProblem(with("database", "connector", "postgresql"),
-                     {"[database] connector", "not supported yet", "sqlite"});
+    TempDir dir;
+    dir.write("secrets/pg-password", "pg-secret-1\n");
+    Ini ini = goodIni();
+    ini["database"] = {{"connector", "PostgreSQL"},
+                       {"connection", "host=db.internal dbname=installs user=installs"},
+                       {"password_file", "secrets/pg-password"}};
+    const auto config = si::loadAppConfig(dir.write("stripe-install.ini", render(ini)), envOf());
+    BOOST_TEST(config.dbConnector == "postgresql");
+    BOOST_TEST(config.dbConnection == "host=db.internal dbname=installs user=installs"); // not a path
+    BOOST_TEST(config.dbPassword == "pg-secret-1");
+
+    expectOneProblem(with("database", "connector", "mysql"), {"[database] connector", "sqlite or postgresql"});
+    Ini noConnection = with("database", "connector", "postgresql");
+    noConnection["database"].erase("connection");
+    expectOneProblem(noConnection, {"[database] connection", "is missing", "libpq"});
+    expectOneProblem(with("database", "password_file", "pw"), {"[database] password_file", "postgresql only"});
+    Ini unreadable = with("database", "connector", "postgresql");
+    unreadable["database"]["password_file"] = "no-such-file";
+    expectOneProblem(unreadable, {"[database] password_file", "cannot be read"});
 }
 
 BOOST_AUTO_TEST_CASE(example_file_loads_and_documents_every_key)
@@ -433,6 +450,69 @@ BOOST_AUTO_TEST_CASE(process_environment_reads_getenv)
     BOOST_TEST(env("SI_APPCONFIG_TEST_VARIABLE").value_or("") == "value");
     BOOST_TEST(!env("SI_APPCONFIG_TEST_UNSET_VARIABLE").has_value());
     ::unsetenv("SI_APPCONFIG_TEST_VARIABLE");
+}
+
+BOOST_AUTO_TEST_CASE(stripe_api_keys_default_and_load)
+{
+    TempDir dir;
+    const auto defaults = si::loadAppConfig(dir.write("a.ini", render(goodIni())), envOf());
+    BOOST_TEST(defaults.apiKey.empty());
+    BOOST_TEST(defaults.apiBase == "https://api.stripe.com");
+    BOOST_TEST(defaults.apiVersion == std::string(si::kDefaultStripeApiVersion));
+    BOOST_TEST(defaults.apiTimeoutMs == 10000);
+    BOOST_TEST(defaults.apiCaFile.empty());
+
+    dir.write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    Ini ini = with("stripe", "api_key", "sk_test_fromfile123");
+    ini["stripe"]["api_base"] = "http://127.0.0.1:12111/";
+    ini["stripe"]["api_version"] = "2024-06-20";
+    ini["stripe"]["api_timeout_ms"] = "250";
+    ini["stripe"]["api_ca_file"] = "certs/ca.pem";
+    const auto loaded = si::loadAppConfig(dir.write("b.ini", render(ini)), envOf());
+    BOOST_TEST(loaded.apiKey == "sk_test_fromfile123");
+    BOOST_TEST(loaded.apiBase == "http://127.0.0.1:12111");
+    BOOST_TEST(loaded.apiVersion == "2024-06-20");
+    BOOST_TEST(loaded.apiTimeoutMs == 250);
+    BOOST_TEST(loaded.apiCaFile == (fs::absolute(dir.path) / "certs/ca.pem").string());
+
+    // The environment wins over the file; a key file is read and trimmed.
+    const auto fromEnv = si::loadAppConfig(dir.path / "b.ini", envOf({{"STRIPE_API_KEY", " rk_live_env456 "}}));
+    BOOST_TEST(fromEnv.apiKey == "rk_live_env456");
+    dir.write("key", "sk_live_keyfile789\n");
+    const auto fromFile = si::loadAppConfig(dir.write("c.ini", render(with("stripe", "api_key_file", "key"))), envOf());
+    BOOST_TEST(fromFile.apiKey == "sk_live_keyfile789");
+}
+
+BOOST_AUTO_TEST_CASE(stripe_api_key_problems_never_show_the_key)
+{
+    const std::string secret = "pk_live_SHOULDNOTAPPEAR";
+    expectOneProblem(with("stripe", "api_key", secret), {"[stripe] api_key", "publishable key"});
+    expectOneProblem(with("stripe", "api_key", "sk_test_has space"), {"[stripe] api_key", "not shown"});
+    Ini both = with("stripe", "api_key", "sk_test_a");
+    both["stripe"]["api_key_file"] = "/nonexistent/key";
+    const auto problems = problemsOf(render(both));
+    BOOST_TEST(problems.size() == 2u);
+    const auto envProblems = problemsOf(render(goodIni()), {{"STRIPE_API_KEY", secret}});
+    BOOST_TEST_REQUIRE(envProblems.size() == 1u);
+    BOOST_TEST(contains(envProblems[0], "STRIPE_API_KEY"));
+    for (const auto& list : {problemsOf(render(with("stripe", "api_key", secret))), problems, envProblems})
+        for (const std::string& problem : list)
+            BOOST_TEST(!contains(problem, "SHOULDNOTAPPEAR"), problem);
+}
+
+BOOST_AUTO_TEST_CASE(stripe_api_settings_are_checked)
+{
+    expectOneProblem(with("stripe", "api_base", "http://api.stripe.com"), {"[stripe] api_base", "https://"});
+    expectOneProblem(with("stripe", "api_base", "https://api.stripe.com/v1"), {"[stripe] api_base", "without a path"});
+    expectOneProblem(with("stripe", "api_base", "https://api.stripe.com?x=1"), {"[stripe] api_base"});
+    BOOST_TEST(problemsOf(render(with("stripe", "api_base", "http://localhost:9000"))).empty());
+    expectOneProblem(with("stripe", "api_version", "latest"), {"[stripe] api_version", "2025-11-17.clover"});
+    expectOneProblem(with("stripe", "api_version", "2025-11-17."), {"[stripe] api_version"});
+    BOOST_TEST(problemsOf(render(with("stripe", "api_version", "2025-03-31.basil"))).empty());
+    expectOneProblem(with("stripe", "api_timeout_ms", "50"), {"[stripe] api_timeout_ms", "between 100 and 600000"});
+    expectOneProblem(with("stripe", "api_timeout_ms", "ten"), {"[stripe] api_timeout_ms"});
+    expectOneProblem(with("stripe", "api_ca_file", "/nonexistent/ca.pem"), {"[stripe] api_ca_file", "/nonexistent/ca.pem"});
+    expectOneProblem(with("stripe", "api_kee", "sk_test_x"), {"did you mean api_key?"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()
