@@ -18,8 +18,9 @@ build:
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# CTest runs last, so its summary closes the output.
-test: deps build test-sanitize test-dist
+# Unit tests, again under sanitizers, a few seconds of each fuzz target, the
+# dist tarball under chroot, then CTest last, so its summary closes the output.
+test: deps build test-sanitize test-fuzz test-dist
 	cd $(BUILD) && ctest --output-on-failure
 
 test-unit: build

@@ -16,7 +16,7 @@ std::string jsonError(const std::string& code, const std::string& message)
 }
 
 /// The fields the store needs, or an error message when the JSON lacks them.
-std::optional<WebhookEvent> readEvent(const std::string& body, std::string& problem)
+std::optional<WebhookEvent> readEvent(const std::string& body, std::string& problem, std::string& detail)
 {
     try {
         Poco::JSON::Parser parser;
@@ -33,9 +33,13 @@ std::optional<WebhookEvent> readEvent(const std::string& body, std::string& prob
         }
         return event;
     } catch (const Poco::Exception& e) {
-        problem = "the body is not a JSON event: " + e.displayText();
+        // Poco's text quotes raw bytes of the body: it goes to the log only
+        // (through logSafe), never into the JSON answer.
+        problem = "the body is not a JSON event";
+        detail = e.displayText();
     } catch (const std::exception& e) {
-        problem = std::string("the body is not a JSON event: ") + e.what();
+        problem = "the body is not a JSON event";
+        detail = e.what();
     }
     return std::nullopt;
 }
@@ -65,10 +69,10 @@ HttpResponse App::webhook(const HttpRequest& request)
         return jsonResponse(status, jsonError(toCode(check.error), toString(check.error)));
     }
 
-    std::string problem;
-    const auto event = readEvent(request.body, problem);
+    std::string problem, detail;
+    const auto event = readEvent(request.body, problem, detail);
     if (!event) {
-        _log.warn("webhook_refused", {{"reason", "bad_json"}, {"detail", problem}});
+        _log.warn("webhook_refused", {{"reason", "bad_json"}, {"detail", problem + (detail.empty() ? "" : ": " + detail)}});
         return jsonResponse(400, jsonError("bad_json", problem));
     }
 
