@@ -12,6 +12,11 @@ apache/httpd-vhost-fcgid.conf) rendered only for ports and paths, on
                same server (untimed), with its own cookie, signed as Stripe
                signs it: verify + consume + record + render
   4. webhook   POST /stripe/webhook, every request a distinct signed event
+Row 3b (lighttpd only) is the callback row again with `[database] connector =
+postgresql`: a private cluster started for it by tests/pg/pg-cluster.sh on a
+free port and stopped afterwards, whatever happens (--postgres 0, or
+BENCH_POSTGRES=0, skips it; without PostgreSQL installed it is skipped with a
+note).
 Row 5 is plain CGI: the program started once per request with a CGI
 environment (process start, configuration, database open, mint, render),
 timed by hyperfine -N beside bench/cgi_floor.c in the same run.
@@ -26,6 +31,7 @@ import glob
 import json
 import os
 import platform
+import pwd
 import re
 import shutil
 import signal
@@ -40,9 +46,10 @@ SOURCE_DIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 
 from servers import ServerProcess, Site, free_port, render  # noqa: E402
-from si_harness import WEBHOOK_SECRET, callback_query, stripe_signature  # noqa: E402
+from si_harness import WEBHOOK_SECRET, callback_query, stripe_signature, write_config  # noqa: E402
 
 MODULES = "/usr/lib/apache2/modules"
+PG_CLUSTER = os.path.join(SOURCE_DIR, "tests", "pg", "pg-cluster.sh")
 
 
 # --- the machine --------------------------------------------------------------
@@ -238,8 +245,10 @@ def start_apache(site, binary):
 STARTERS = {"lighttpd": start_lighttpd, "apache": start_apache}
 
 
-def with_server(name, binary, body):
+def with_server(name, binary, body, configure=None):
     site = Site(f"si-bench-{name}-", free_port())
+    if configure:
+        configure(site)
     server = STARTERS[name](site, binary)
     try:
         return body(site)
@@ -281,6 +290,110 @@ def server_rows(args, name, floor, program, workdir):
     with_server(name, floor, floor_rows)
     with_server(name, program, program_rows)
     return rows
+
+
+# --- PostgreSQL -------------------------------------------------------------------
+
+def postgres_missing():
+    """Why a private cluster cannot be started here, or None."""
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
+        return "PostgreSQL is not installed (apt-get install postgresql)"
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "there is no postgres user to run the cluster as (apt-get install postgresql)"
+    return None
+
+
+class PgCluster:
+    """tests/pg/pg-cluster.sh start in a temporary folder; on leaving, stop
+    it and remove the folder, whatever happened (a failed start included)."""
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="si-bench-pg-")
+        try:
+            done = subprocess.run([PG_CLUSTER, "start", self.dir], capture_output=True, text=True, timeout=180)
+            if done.returncode != 0:
+                raise RuntimeError(f"the private cluster did not start: {done.stderr.strip()[-800:]}")
+            self.conninfo = done.stdout.strip().splitlines()[-1]
+            with open(os.path.join(self.dir, "password")) as f:
+                self.password = f.read().strip()
+            self.bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                                 key=lambda p: [int(n) for n in re.findall(r"\d+", p)])[-1]
+            version = subprocess.run([os.path.join(self.bindir, "postgres"), "--version"], capture_output=True,
+                                     text=True).stdout.strip()
+            match = re.search(r"\(PostgreSQL\) (\S+)", version)
+            self.version = f"PostgreSQL {match.group(1)}" if match else version
+            return self
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def scalar(self, sql):
+        """One value, read through the cluster's own socket as its owner."""
+        with open(os.path.join(self.dir, "port")) as f:
+            port = f.read().strip()
+        psql = os.path.join(self.bindir, "psql")
+        done = subprocess.run(["runuser", "-u", "postgres", "--", psql, "-h", self.dir, "-p", port, "-U", "si",
+                               "-d", "si", "-qAtX", "-c", sql], capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"psql: {done.stderr.strip()}")
+        return done.stdout.strip()
+
+    def __exit__(self, *exc):
+        try:
+            subprocess.run([PG_CLUSTER, "stop", self.dir], capture_output=True, timeout=120)
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def postgres_rows(args, program, workdir, results):
+    """Row 3b through lighttpd + FastCGI: the callback row (same server
+    configuration, same wrk parameters, states minted the same way) with the
+    program's database in a private PostgreSQL cluster. Returns the row, or
+    None with a note in results["notes"]."""
+    if not args.postgres:
+        results["notes"].append("3b. callback (PostgreSQL): skipped on purpose (BENCH_POSTGRES=0)")
+        return None
+    missing = postgres_missing()
+    if missing:
+        results["notes"].append(f"3b. callback (PostgreSQL): skipped: {missing} (BENCH_POSTGRES=0 to skip "
+                                "it on purpose)")
+        return None
+    rows = {}
+    try:
+        with PgCluster() as cluster:
+            def configure(site):
+                password_file = site.path("conf", "pg-password")
+                with open(password_file, "w") as f:
+                    f.write(cluster.password + "\n")
+                os.chown(password_file, 0, site.user.pw_gid)
+                os.chmod(password_file, 0o640)
+                write_config(site.root, redirect_uri=site.callback_url, extra={
+                    "database.connector": "postgresql", "database.connection": cluster.conninfo,
+                    "database.password_file": password_file})
+
+            def body(site):
+                warm(args, site, workdir)
+                path, count = mint(args, site, workdir, args.duration * 1.5)
+                replay = lua_script(workdir, "replay")
+                rows["callback"] = measured(args, site, program, lambda: wrk(
+                    args, site.callback_url, replay, [path, "callback", str(args.threads)]))
+                rows["callback"]["prepared"] = count
+
+            with_server("lighttpd", program, body, configure)
+            rows["callback"]["postgresql"] = cluster.version
+            # The figures are PostgreSQL's: the installs are in the cluster.
+            row = rows["callback"]
+            row["installs_in_postgresql"] = int(cluster.scalar("SELECT count(*) FROM installs"))
+        results["notes"].append(
+            f"3b. callback (PostgreSQL): {row['postgresql']}, a private cluster on 127.0.0.1 over TCP "
+            f"(scram-sha-256, fsync=off); {row['installs_in_postgresql']:,} installs recorded in it")
+    except Exception as e:  # noqa: BLE001 - an optional row: say why, keep the others
+        print(f"bench: callback (PostgreSQL) failed: {e}", file=sys.stderr, flush=True)
+        results["notes"].append(f"3b. callback (PostgreSQL): FAILED: {e}")
+        return None
+    return rows["callback"]
 
 
 # --- plain CGI ----------------------------------------------------------------------
@@ -369,10 +482,12 @@ def table(results):
              "| server | row | req/s | p50 ms | p99 ms | errors | peak RSS/process MB (private) | vs floor req/s | vs floor p99 |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     labels = {"floor": "1. floor (hello FastCGI)", "page": "2. install page", "callback": "3. callback (full path)",
-              "webhook": "4. webhook"}
+              "callback_postgresql": "3b. callback (PostgreSQL)", "webhook": "4. webhook"}
     for server, rows in results["servers"].items():
         floor = rows["floor"]
-        for key in ["floor", "page", "callback", "webhook"]:
+        for key in ["floor", "page", "callback", "callback_postgresql", "webhook"]:
+            if key not in rows:
+                continue
             r = rows[key]
             lines.append(f"| {server} | {labels[key]} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
                          f"{r['peak_rss_mb']} ({r['peak_private_mb']}), {r['processes']} proc | "
@@ -385,6 +500,9 @@ def table(results):
             lines.append(f"| exec (hyperfine -N, {r['runs']} runs) | {label} | {r['rps']:,.0f} | {r['median_ms']} "
                          f"(mean {r['mean_ms']} ± {r['stddev_ms']}) | {r['p99_ms']} | {r['errors']} | {r['peak_rss_mb']} | | "
                          f"{'' if key == 'floor' else format(ratio(r['mean_ms'], c['floor']['mean_ms']), '.2f') + '× floor time'} |")
+    if results.get("notes"):
+        lines.append("")
+        lines.extend(results["notes"])
     lines.append("")
     for check in results["targets"]:
         lines.append(f"{'met  ' if check['met'] else 'UNMET'} {check['target']}: {check['value']}")
@@ -433,6 +551,9 @@ def main():
     parser.add_argument("--cgi-runs", type=int, default=300)
     parser.add_argument("--servers", default="lighttpd,apache")
     parser.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
+    parser.add_argument("--postgres", type=int, default=int(os.environ.get("BENCH_POSTGRES", "1") or "1"),
+                        help="1: row 3b, the callback with the database in a private PostgreSQL cluster "
+                             "(lighttpd only); 0: skip it")
     parser.add_argument("--soak", type=int, default=0, help="soak instead: this many requests through lighttpd")
     args = parser.parse_args()
 
@@ -444,6 +565,9 @@ def main():
     for path in (program, floor, cgi_floor):
         if not os.access(path, os.X_OK):
             sys.exit(f"bench: {path} is not built (make bench builds it)")
+    # A SIGTERM (a runner's timeout) leaves through every `finally`: servers
+    # and the PostgreSQL cluster are stopped.
+    signal.signal(signal.SIGTERM, lambda number, _frame: sys.exit(128 + number))
     workdir = tempfile.mkdtemp(prefix="si-bench-")
     os.chmod(workdir, 0o755)
     try:
@@ -462,10 +586,18 @@ def main():
         results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                    "machine": machine(args.build),
                    "params": {"threads": args.threads, "connections": args.connections, "duration": args.duration},
-                   "servers": {}}
-        for name in [s for s in args.servers.split(",") if s]:
+                   "servers": {}, "notes": []}
+        servers = [s for s in args.servers.split(",") if s]
+        for name in servers:
             print(f"bench: {name} …", file=sys.stderr, flush=True)
             results["servers"][name] = server_rows(args, name, floor, program, workdir)
+            if name == "lighttpd":
+                print("bench: lighttpd, callback with PostgreSQL …", file=sys.stderr, flush=True)
+                row = postgres_rows(args, program, workdir, results)
+                if row is not None:
+                    results["servers"][name]["callback_postgresql"] = row
+        if args.postgres and "lighttpd" not in servers:
+            results["notes"].append("3b. callback (PostgreSQL): not run (it runs through lighttpd only)")
         if args.cgi_runs > 0:
             print("bench: plain CGI …", file=sys.stderr, flush=True)
             results["cgi"] = cgi_row(args, program, cgi_floor, workdir)

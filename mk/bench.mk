@@ -4,14 +4,17 @@
 #   make soak    SOAK_REQUESTS through lighttpd + FastCGI; RSS and open file
 #                descriptors of every program process after each round
 # Knobs: BENCH_THREADS, BENCH_CONNECTIONS, BENCH_DURATION (s), BENCH_CGI_RUNS,
-# BENCH_SERVERS (lighttpd,apache); run as root (the servers hand the program
-# to www-data, as a Debian install does).
+# BENCH_SERVERS (lighttpd,apache), BENCH_POSTGRES (1: the lighttpd callback
+# row again with the database in a private PostgreSQL cluster started by
+# tests/pg/pg-cluster.sh; 0: skip it); run as root (the servers hand the
+# program to www-data, as a Debian install does).
 BENCH_BUILD       ?= build-bench
 BENCH_THREADS     ?= 2
 BENCH_CONNECTIONS ?= 32
 BENCH_DURATION    ?= 10
 BENCH_CGI_RUNS    ?= 300
 BENCH_SERVERS     ?= lighttpd,apache
+BENCH_POSTGRES    ?= 1
 SOAK_REQUESTS     ?= 1000000
 BENCH_ARGS = --build $(abspath $(BENCH_BUILD)) --threads $(BENCH_THREADS) \
              --connections $(BENCH_CONNECTIONS) --duration $(BENCH_DURATION)
@@ -25,7 +28,8 @@ bench-build: deps
 	@cmake --build $(BENCH_BUILD)/bench -j $(JOBS)
 
 bench: bench-build
-	python3 bench/run.py $(BENCH_ARGS) --cgi-runs $(BENCH_CGI_RUNS) --servers $(BENCH_SERVERS)
+	python3 bench/run.py $(BENCH_ARGS) --cgi-runs $(BENCH_CGI_RUNS) --servers $(BENCH_SERVERS) \
+	  --postgres $(BENCH_POSTGRES)
 
 soak: bench-build
 	python3 bench/run.py $(BENCH_ARGS) --soak $(SOAK_REQUESTS)
