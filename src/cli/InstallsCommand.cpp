@@ -124,7 +124,7 @@ int installsCommand(const std::vector<std::string>& words)
             printInstalls(std::cout, found, options.format);
             return 0;
         }
-        const std::size_t changed = store->revokeByHand(account, static_cast<std::int64_t>(std::time(nullptr)));
+        const std::size_t changed = store->revokeByHand(account, static_cast<std::int64_t>(std::time(nullptr)), "cli");
         if (changed == 0) {
             std::cerr << "installs: " << account << " has no active install to revoke\n";
             return 1;

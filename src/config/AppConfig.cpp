@@ -21,6 +21,7 @@
 #include <Poco/URI.h>
 #include <Poco/Util/IniFileConfiguration.h>
 
+#include "core/AdminAuth.h"
 #include "core/Text.h"
 
 namespace si {
@@ -41,6 +42,8 @@ const std::vector<Section>& schema()
                     "api_version", "api_timeout_ms", "api_ca_file"}},
         {"site", {"redirect_uri", "return_url", "templates", "state_ttl", "livemode", "app_name", "permissions"}},
         {"database", {"connector", "connection", "busy_timeout_ms", "password_file"}},
+        {"notify", {"url", "secret", "command", "timeout_ms", "ca_file"}},
+        {"admin", {"password_hash", "session_secret"}},
     };
     return sections;
 }
@@ -205,6 +208,8 @@ public:
         readStripe(config);
         readSite(config);
         readDatabase(config);
+        readNotify(config);
+        readAdmin(config);
         if (!_problems.empty()) {
             // In file order, so a merchant can work down the file; problems
             // of no single line (missing keys, the environment) come last.
@@ -303,7 +308,7 @@ private:
         const auto guess = closest(name, names);
         problem(line, "unknown section [" + logSafe(name) + "]" +
                           (guess ? " — did you mean [" + *guess + "]?"
-                                 : " (the sections are [stripe], [site] and [database])"));
+                                 : " (the sections are [stripe], [site], [database], [notify] and [admin])"));
     }
 
     void keyOutsideSection(int line, const std::string& key)
@@ -311,7 +316,7 @@ private:
         const Section* home = sectionOfKey(key);
         problem(line, logSafe(key) + " is outside any section: " +
                           (home ? "put it under [" + home->name + "]"
-                                : std::string("keys belong under [stripe], [site] or [database]")));
+                                : std::string("keys belong under [stripe], [site], [database], [notify] or [admin]")));
     }
 
     void checkKnownKey(int line, const Section& section, const std::string& key)
@@ -600,6 +605,73 @@ private:
         config.dbBusyTimeoutMs = static_cast<int>(
             integer("database", "busy_timeout_ms", config.dbBusyTimeoutMs, 0, 600000,
                     "a whole number of milliseconds between 0 and 600000"));
+    }
+
+    /// A secret key's value: one word, no quotes; never shown.
+    std::string secretValue(const std::string& section, const std::string& key)
+    {
+        const auto text = value(section, key);
+        if (!text)
+            return {};
+        const std::string secret = trimmed(*text);
+        if (hasSpaceOrControl(secret) || secret.find_first_of("\"'") != std::string::npos)
+            keyProblem(section, key, "must be one word without spaces or quotes (the value is not shown)");
+        return secret;
+    }
+
+    void readNotify(AppConfig& config)
+    {
+        const auto url = value("notify", "url");
+        const auto command = value("notify", "command");
+        config.notifySecret = secretValue("notify", "secret");
+        if (url && command)
+            keyProblem("notify", "command", "and [notify] url are both set: notify by one of them only");
+        if (url) {
+            const auto uri = httpUrl(*url);
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            if (!secure || url->find('#') != std::string::npos || !uri->getUserInfo().empty())
+                keyProblem("notify", "url",
+                           "must be an https:// URL without '#' or user info (http:// only on 127.0.0.1, localhost "
+                           "or [::1]), e.g. https://example.com/stripe/installed, not " + shown(*url));
+            else
+                config.notifyUrl = *url;
+            if (config.notifySecret.empty())
+                keyProblem("notify", "url",
+                           "needs [notify] secret: the receiver verifies each notification's Stripe-Signature "
+                           "with it (e.g. a whsec_… string of your choice)");
+        }
+        if (command) {
+            if (!fs::path(*command).is_absolute())
+                keyProblem("notify", "command",
+                           "must be an absolute path to a program (no arguments; it is run without a shell), not " +
+                               shown(*command));
+            else if (::access(command->c_str(), X_OK) != 0)
+                keyProblem("notify", "command", "is not an executable file: " + shown(*command));
+            else
+                config.notifyCommand = *command;
+        }
+        config.notifyTimeoutMs = static_cast<int>(integer("notify", "timeout_ms", config.notifyTimeoutMs, 100, 600000,
+                                                          "a whole number of milliseconds between 100 and 600000"));
+        if (const auto ca = value("notify", "ca_file")) {
+            config.notifyCaFile = resolvePath(*ca);
+            std::error_code error;
+            if (!fs::is_regular_file(config.notifyCaFile, error))
+                keyProblem("notify", "ca_file", "is not a readable file: " + config.notifyCaFile);
+        }
+    }
+
+    void readAdmin(AppConfig& config)
+    {
+        if (const auto hash = value("admin", "password_hash")) {
+            std::string why;
+            if (!parsePasswordHash(trimmed(*hash), &why))
+                keyProblem("admin", "password_hash",
+                           "is not a password hash this program made (" + why +
+                               "): make one with stripe-install admin set-password (the value is not shown)");
+            else
+                config.adminPasswordHash = trimmed(*hash);
+        }
+        config.adminSessionSecret = secretValue("admin", "session_secret");
     }
 
     std::string _path;

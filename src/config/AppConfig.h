@@ -55,6 +55,19 @@ struct AppConfig {
     std::string dbPassword;                  ///< from password_file (postgresql only); secret, "" = none
     int dbBusyTimeoutMs = 5000;              ///< busy_timeout_ms
 
+    // [notify] (optional): tell the app's backend about install changes
+    std::string notifyUrl;                   ///< url: https (http only on loopback); exclusive with command
+    std::string notifySecret;                ///< secret: signs each POST (Stripe-Signature); required with url; secret
+    std::string notifyCommand;               ///< command: absolute path of a program run per notification
+    int notifyTimeoutMs = 10000;             ///< timeout_ms: per delivery, 100 to 600000
+    std::string notifyCaFile;                ///< ca_file: extra CA bundle (PEM) for url; absolute; "" = none
+    /// True when notifications are written to the outbox and delivered.
+    bool notifyEnabled() const { return !notifyUrl.empty() || !notifyCommand.empty(); }
+
+    // [admin] (optional): the admin page
+    std::string adminPasswordHash;           ///< password_hash: pbkdf2-sha256$…; "" = admin page off
+    std::string adminSessionSecret;          ///< session_secret: signs sessions; secret; "" = derived from the hash
+
     std::string sourcePath;                  ///< the file this came from (for messages)
 };
 

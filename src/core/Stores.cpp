@@ -1,6 +1,6 @@
 #include "core/Stores.h"
 
-#include <stdexcept>
+#include <ctime>
 
 namespace si {
 
@@ -38,19 +38,14 @@ WebhookAction webhookActionFor(const std::string& eventType)
     return WebhookAction::None;
 }
 
-// TRANSITIONAL (issue 10 in progress): SqlStore overrides all of these.
-namespace {
-[[noreturn]] void notYet(const char* what)
+std::string utcDay(std::int64_t unixSeconds)
 {
-    throw std::logic_error(std::string(what) + " is not implemented by this store yet");
+    const std::time_t t = static_cast<std::time_t>(unixSeconds);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+    return text;
 }
-} // namespace
-
-std::vector<InstallEvent> Store::installHistory(const std::string&) { notYet("installHistory"); }
-void Store::countFunnel(std::int64_t, const std::string&, const std::string&) { notYet("countFunnel"); }
-std::vector<FunnelCount> Store::funnel(const std::string&) { notYet("funnel"); }
-void Store::recordLoginFailure(const std::string&, std::int64_t) { notYet("recordLoginFailure"); }
-std::vector<std::int64_t> Store::loginFailuresSince(const std::string&, std::int64_t) { notYet("loginFailuresSince"); }
-void Store::clearLoginFailures(const std::string&) { notYet("clearLoginFailures"); }
 
 } // namespace si

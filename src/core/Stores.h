@@ -85,6 +85,9 @@ struct InstallEvent {
     std::int64_t at = 0;
 };
 
+/// The UTC day of a Unix time, "YYYY-MM-DD" (the funnel's day).
+std::string utcDay(std::int64_t unixSeconds);
+
 /// One funnel counter for one UTC day (issue 10's install funnel).
 struct FunnelCount {
     std::string day;    ///< "2026-11-28"
@@ -119,9 +122,11 @@ public:
     virtual std::vector<Install> findInstalls(const std::string& accountId) = 0;
     virtual std::vector<Install> listInstalls(const InstallFilter& filter) = 0;
 
-    /// Marks the account's active installs (both modes) revoked by hand.
+    /// Marks the account's active installs (both modes) revoked by hand;
+    /// `by` ("cli", "admin") is recorded as revoked_by and in the history.
     /// Returns how many rows changed.
-    virtual std::size_t revokeByHand(const std::string& accountId, std::int64_t now) = 0;
+    virtual std::size_t revokeByHand(const std::string& accountId, std::int64_t now,
+                                     const std::string& by = "cli") = 0;
 
     /// Applies a verified webhook event once: idempotent by event id; a
     /// revocation older than the install (event.created < installed_at) or a
@@ -137,21 +142,20 @@ public:
     // enabled, inserts an outbox entry (core/Outbox.h) — all in the same
     // transaction as the change itself.
 
-    // TRANSITIONAL: these become pure virtual once SqlStore implements them
-    // (work in progress on issue 10); until then they throw.
-
     /// The account's install history, oldest first.
-    virtual std::vector<InstallEvent> installHistory(const std::string& accountId);
+    virtual std::vector<InstallEvent> installHistory(const std::string& accountId) = 0;
 
     /// Adds one to a funnel counter for the UTC day of `now`.
-    virtual void countFunnel(std::int64_t now, const std::string& metric, const std::string& reason);
-    /// Every counter for the days from `sinceDay` ("YYYY-MM-DD") on.
-    virtual std::vector<FunnelCount> funnel(const std::string& sinceDay);
+    virtual void countFunnel(std::int64_t now, const std::string& metric, const std::string& reason) = 0;
+    /// Every counter for the days from `sinceDay` ("YYYY-MM-DD") on, by
+    /// day, metric, reason.
+    virtual std::vector<FunnelCount> funnel(const std::string& sinceDay) = 0;
 
     /// Admin login throttling, shared by every process.
-    virtual void recordLoginFailure(const std::string& client, std::int64_t at);
-    virtual std::vector<std::int64_t> loginFailuresSince(const std::string& client, std::int64_t since);
-    virtual void clearLoginFailures(const std::string& client);
+    virtual void recordLoginFailure(const std::string& client, std::int64_t at) = 0;
+    /// The failures of `client` at or after `since`, oldest first.
+    virtual std::vector<std::int64_t> loginFailuresSince(const std::string& client, std::int64_t since) = 0;
+    virtual void clearLoginFailures(const std::string& client) = 0;
 };
 
 } // namespace si

@@ -166,6 +166,8 @@ HttpResponse App::route(const HttpRequest& request)
     }
     if (path == "/healthz")
         return get ? healthz() : errorPage(405, "Method not allowed", "Use GET.", request);
+    if (path == "/admin" || path.rfind("/admin/", 0) == 0)
+        return admin(request);
     if (_options.devMarketplace) {
         const std::string consentPrefix = "/_dev/marketplace/apps/install/link/";
         if (path.rfind(consentPrefix, 0) == 0 && get)
@@ -203,8 +205,13 @@ HttpResponse App::errorPage(int status, const std::string& heading, const std::s
     TemplateValues values;
     values.set("title", heading).set("heading", heading).set("message", message).set("status", std::to_string(status));
     HttpResponse response = page(status, "message", values, request);
-    if (status == 405)
-        response.addHeader("Allow", request.path == "/webhook" ? "POST" : "GET, HEAD");
+    if (status == 405) {
+        const bool postOnly = request.path == "/webhook" || request.path == "/admin/login" ||
+                              request.path == "/admin/logout" ||
+                              (request.path.rfind("/admin/installs/", 0) == 0 &&
+                               request.path.size() > 7 && request.path.substr(request.path.size() - 7) == "/revoke");
+        response.addHeader("Allow", postOnly ? "POST" : "GET, HEAD");
+    }
     return response;
 }
 
@@ -233,6 +240,8 @@ HttpResponse App::installPage(const HttpRequest& request)
 {
     const auto cookie = findCookie(request.header("cookie").value_or(""), kBrowserCookieName);
     const BeginResult begun = _flow.begin(cookie, "");
+    if (request.method == "GET")
+        countFunnel("page_view");
     TemplateValues values;
     values.set("title", "Install " + _config.appName).set("install_url", begun.installLink);
     for (const std::string& permission : _config.permissions)
@@ -258,6 +267,8 @@ HttpResponse App::start(const HttpRequest& request)
     }
     const auto cookie = findCookie(request.header("cookie").value_or(""), kBrowserCookieName);
     const BeginResult begun = _flow.begin(cookie, ref);
+    if (request.method == "GET")
+        countFunnel("start");
     HttpResponse response;
     response.status = 303;
     response.addHeader("Location", begun.installLink);
@@ -297,11 +308,15 @@ HttpResponse App::callback(const HttpRequest& request)
         return page(200, "success", values, request);
     }
 
+    // Successful installs are counted by the store, in their transaction.
     const OutcomePage shown = outcomePage(result.outcome);
-    if (result.outcome == CallbackOutcome::Cancelled)
+    if (result.outcome == CallbackOutcome::Cancelled) {
         _log.info("install_cancelled", {{"detail", result.detail}});
-    else
+        countFunnel("cancelled");
+    } else {
         _log.warn("callback_refused", {{"reason", toCode(result.outcome)}, {"detail", result.detail}});
+        countFunnel("failed", toCode(result.outcome));
+    }
 
     TemplateValues values;
     std::string message = shown.message;
@@ -314,6 +329,19 @@ HttpResponse App::callback(const HttpRequest& request)
         .set("retry_url", retryUrl)
         .set("cancelled", result.outcome == CallbackOutcome::Cancelled);
     return page(shown.status, "failure", values, request);
+}
+
+void App::countFunnel(const char* metric, const std::string& reason)
+{
+    // The funnel is statistics: losing one count must never cost a visitor
+    // their page.
+    try {
+        _store.countFunnel(_clock(), metric, reason);
+    } catch (const std::exception& e) {
+        _log.warn("funnel_count_failed", {{"metric", metric}, {"reason", reason}, {"cause", e.what()}});
+    } catch (...) {
+        _log.warn("funnel_count_failed", {{"metric", metric}, {"reason", reason}, {"cause", "unknown exception"}});
+    }
 }
 
 HttpResponse App::healthz()

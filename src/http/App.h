@@ -1,6 +1,7 @@
 #pragma once
 // Routes a request to the flow and maps every outcome to a status and a
 // page. One App per thread: it owns no locks, its Store is its own.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,27 @@ private:
     HttpResponse devConsent(const HttpRequest& request);
     HttpResponse devDecide(const HttpRequest& request);
 
+    // The admin page (AdminPages.cpp: routes, sessions, login; AdminInstalls.cpp:
+    // the pages): 404 unless [admin] password_hash is set.
+    HttpResponse admin(const HttpRequest& request);
+    HttpResponse adminOverview(const HttpRequest& request, const std::string& session);
+    HttpResponse adminLoginPage(const HttpRequest& request, int status, const std::string& error,
+                                std::int64_t waitSeconds);
+    HttpResponse adminLogin(const HttpRequest& request);
+    HttpResponse adminLogout(const HttpRequest& request, const std::string& session);
+    HttpResponse adminInstall(const HttpRequest& request, const std::string& session, const std::string& accountId);
+    HttpResponse adminRevoke(const HttpRequest& request, const std::string& session, const std::string& accountId);
+    HttpResponse adminCsv(const HttpRequest& request);
+    /// The valid session token the request carries, or "" (none, forged, expired).
+    std::string adminSession(const HttpRequest& request) const;
+    std::string adminKey() const;
+    /// The admin page's base URL path: scriptName + "/admin".
+    static std::string adminUrl(const HttpRequest& request);
+    HttpResponse adminPage(int status, const std::string& name, TemplateValues values, const HttpRequest& request);
+
+    /// Adds one to a funnel counter; a failure is logged, never thrown.
+    void countFunnel(const char* metric, const std::string& reason = "");
+
     /// A page from the templates with the security headers every page has;
     /// falls back to the built-in page if the templates fail.
     HttpResponse page(int status, const std::string& name, TemplateValues values, const HttpRequest& request);
@@ -61,6 +83,10 @@ private:
 
 /// The browser-binding cookie's name.
 extern const char* const kBrowserCookieName;
+/// The admin session cookie's name, and the pre-login cookie the login
+/// form's CSRF token is bound to.
+extern const char* const kAdminSessionCookieName;
+extern const char* const kAdminLoginCookieName;
 
 /// The path the binding cookie is scoped to: the folder of redirect_uri's
 /// path, so the callback receives it wherever the page itself is mounted.

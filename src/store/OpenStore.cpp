@@ -1,13 +1,13 @@
 #include "store/OpenStore.h"
 
-#include "store/SqlStore.h"
-
 namespace si {
 
-std::unique_ptr<Store> openStore(const AppConfig& config)
+std::unique_ptr<SqlStore> openStore(const AppConfig& config)
 {
+    StoreOptions options;
+    options.notifications = config.notifyEnabled();
     return std::make_unique<SqlStore>(config.dbConnector, config.dbConnection, config.dbBusyTimeoutMs,
-                                      config.dbPassword);
+                                      config.dbPassword, options);
 }
 
 } // namespace si

@@ -2,12 +2,14 @@
 #include <memory>
 
 #include "config/AppConfig.h"
-#include "core/Stores.h"
+#include "store/SqlStore.h"
 
 namespace si {
 
 /// Opens the store the configuration names ([database] connector and
-/// connection), running migrations. Throws StoreError naming the cause.
-std::unique_ptr<Store> openStore(const AppConfig& config);
+/// connection), running migrations; notifications are enabled when [notify]
+/// url or command is set. The store is also the notification Outbox.
+/// Throws StoreError naming the cause.
+std::unique_ptr<SqlStore> openStore(const AppConfig& config);
 
 } // namespace si

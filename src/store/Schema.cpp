@@ -54,6 +54,47 @@ const std::vector<Migration>& migrations()
              " received_at {int64} NOT NULL,"
              " effect TEXT NOT NULL)",
          }},
+        // The merchant's side (issue 10). `{serial}` is an auto-numbered
+        // key (SqlDialect::sql): insertion order, for ties on a time.
+        {2,
+         {
+             "CREATE TABLE notification_outbox ("
+             " seq {serial},"
+             " id TEXT NOT NULL UNIQUE,"
+             " type TEXT NOT NULL,"
+             " account_id TEXT NOT NULL,"
+             " user_id TEXT NOT NULL DEFAULT '',"
+             " livemode INTEGER NOT NULL,"
+             " ref TEXT NOT NULL DEFAULT '',"
+             " happened_at {int64} NOT NULL,"
+             " body TEXT NOT NULL,"
+             " status TEXT NOT NULL DEFAULT 'pending',"
+             " attempts INTEGER NOT NULL DEFAULT 0,"
+             " created_at {int64} NOT NULL,"
+             " next_attempt_at {int64} NOT NULL,"
+             " lease_until {int64},"
+             " delivered_at {int64},"
+             " last_error TEXT NOT NULL DEFAULT '')",
+             "CREATE INDEX notification_outbox_pending ON notification_outbox(status, account_id, created_at)",
+             "CREATE TABLE install_events ("
+             " seq {serial},"
+             " account_id TEXT NOT NULL,"
+             " livemode INTEGER NOT NULL,"
+             " change TEXT NOT NULL,"
+             " changed_by TEXT NOT NULL,"
+             " at {int64} NOT NULL)",
+             "CREATE INDEX install_events_account ON install_events(account_id, at)",
+             "CREATE TABLE funnel_daily ("
+             " day TEXT NOT NULL,"
+             " metric TEXT NOT NULL,"
+             " reason TEXT NOT NULL DEFAULT '',"
+             " count {int64} NOT NULL DEFAULT 0,"
+             " PRIMARY KEY (day, metric, reason))",
+             "CREATE TABLE admin_login_failures ("
+             " client TEXT NOT NULL,"
+             " at {int64} NOT NULL)",
+             "CREATE INDEX admin_login_failures_client ON admin_login_failures(client, at)",
+         }},
     };
     return all;
 }

@@ -71,6 +71,9 @@ std::string SqlDialect::sql(const std::string& portable) const
             out += c;
         } else if (c == '?' && isPostgres()) {
             out += "$" + std::to_string(++placeholder);
+        } else if (portable.compare(i, 8, "{serial}") == 0) {
+            out += isPostgres() ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT";
+            i += 7;
         } else if (portable.compare(i, 7, "{int64}") == 0) {
             out += isPostgres() ? "BIGINT" : "INTEGER";
             i += 6;

@@ -32,7 +32,9 @@ public:
     /// Portable SQL to this dialect: `?` → `$1`, `$2`, … on PostgreSQL
     /// (Poco's PostgreSQL connector passes placeholders to libpq as they
     /// are), and `{int64}` → INTEGER (SQLite, already 64-bit) or BIGINT
-    /// (PostgreSQL's INTEGER is 32-bit). Quoted text is left alone.
+    /// (PostgreSQL's INTEGER is 32-bit), and `{serial}` → an auto-numbered
+    /// 64-bit primary key (INTEGER PRIMARY KEY AUTOINCREMENT: never reused;
+    /// BIGSERIAL PRIMARY KEY). Quoted text is left alone.
     std::string sql(const std::string& portable) const;
 
     /// Starts a write transaction. SQLite: BEGIN IMMEDIATE (take the write

@@ -1,5 +1,6 @@
 #include "store/SqlStore.h"
 
+#include "store/MerchantTables.h"
 #include "store/Schema.h"
 #include "store/SqlDialect.h"
 
@@ -148,7 +149,7 @@ struct InstallRows {
 /// values, then executes. Rebuilt after any exception.
 struct SqlStore::Prepared {
     // Inputs.
-    std::string token, browser, ref, account, user, eventId, eventType, effect;
+    std::string token, browser, ref, account, user, eventId, eventType, effect, revokedBy;
     Poco::Int64 now = 0, created = 0, expires = 0, before = 0;
     int livemode = 1, activeFilter = -1, livemodeFilter = -1;
     // Outputs.
@@ -209,9 +210,9 @@ struct SqlStore::Prepared {
                                   " AND (? < 0 OR livemode = ?)" + kNewestFirst),
             use(activeFilter), use(activeFilter), use(livemodeFilter), use(livemodeFilter);
         intoInstalls(selectFiltered);
-        revokeByHand << sql("UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = 'cli',"
+        revokeByHand << sql("UPDATE installs SET revoked_at = ?, updated_at = ?, revoked_by = ?,"
                             " revoke_event_id = '' WHERE account_id = ? AND revoked_at IS NULL"),
-            use(now), use(now), use(account);
+            use(now), use(now), use(revokedBy), use(account);
         findEvent << sql("SELECT COUNT(*) FROM webhook_events WHERE event_id = ?"), use(eventId), into(count);
         insertEvent << sql("INSERT INTO webhook_events (event_id, type, account_id, created, received_at, effect)"
                            " VALUES (?, ?, ?, ?, ?, ?)"),
@@ -298,9 +299,9 @@ private:
 };
 
 SqlStore::SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs,
-                   const std::string& password)
+                   const std::string& password, StoreOptions options)
     : _dialect(std::make_unique<SqlDialect>(SqlDialect::forConnector(connector))),
-      _databaseName(_dialect->displayName(connectionString)), _busyTimeoutMs(busyTimeoutMs)
+      _databaseName(_dialect->displayName(connectionString)), _busyTimeoutMs(busyTimeoutMs), _options(options)
 {
     _connectionString = _dialect->connectorString(connectionString, password);
     if (busyTimeoutMs < 0)
@@ -466,8 +467,11 @@ ConsumeResult SqlStore::consumeStateAndRecordInstall(const std::string& tokenHas
         p.livemode = install.livemode ? 1 : 0;
         p.user = install.userId;
         p.ref = p.stateRef.at(0);
+        const std::vector<Install> before = p.fetchInstalls(p.selectInstall);
         p.upsertInstall.execute();
         const std::vector<Install> rows = p.fetchInstalls(p.selectInstall);
+        recordChange(before.empty() ? std::nullopt : std::optional(before.front()), rows.at(0),
+                     before.empty() ? "installed" : "reinstalled", "callback", now, "installed");
         transaction.commit();
         result.outcome = ConsumeOutcome::Consumed;
         result.install = rows.at(0);
@@ -517,13 +521,23 @@ std::vector<Install> SqlStore::listInstalls(const InstallFilter& filter)
     });
 }
 
-std::size_t SqlStore::revokeByHand(const std::string& accountId, std::int64_t now)
+std::size_t SqlStore::revokeByHand(const std::string& accountId, std::int64_t now, const std::string& by)
 {
     return guarded([&](Prepared& p) {
         p.account = accountId;
         p.now = now;
+        p.revokedBy = by;
         Transaction transaction(*_session, p);
+        const std::vector<Install> before = p.fetchInstalls(p.selectAccount);
         const std::size_t revoked = p.revokeByHand.execute();
+        const std::vector<Install> after = p.fetchInstalls(p.selectAccount);
+        for (const Install& was : before) {
+            if (!was.active())
+                continue;
+            for (const Install& is : after)
+                if (is.livemode == was.livemode && !is.active())
+                    recordChange(was, is, "revoked", by, now, "revoked");
+        }
         transaction.commit();
         return revoked;
     });
@@ -564,6 +578,8 @@ WebhookEffect SqlStore::applyWebhookAction(Prepared& p, const WebhookEvent& even
     if (action == WebhookAction::None || event.accountId.empty())
         return WebhookEffect::Ignored;
     const std::vector<Install> rows = p.fetchInstalls(p.selectInstall);
+    // `installs sync` applies its changes as events with "sync:…" ids.
+    const std::string by = event.id.rfind("sync:", 0) == 0 ? "sync" : "webhook:" + event.id;
     if (action == WebhookAction::Revoke) {
         if (rows.empty())
             return WebhookEffect::NoInstall;
@@ -571,10 +587,13 @@ WebhookEffect SqlStore::applyWebhookAction(Prepared& p, const WebhookEvent& even
         if (!rows.front().active() || rows.front().installedAt > event.created)
             return WebhookEffect::Stale;
         p.revokeByWebhook.execute();
+        recordChange(rows.front(), p.fetchInstalls(p.selectInstall).at(0), "revoked", by, p.now, "revoked");
         return WebhookEffect::Revoked;
     }
     if (rows.empty()) {
         p.insertFromWebhook.execute();
+        // Not counted as "installed": the callback of the same install is.
+        recordChange(std::nullopt, p.fetchInstalls(p.selectInstall).at(0), "installed", by, p.now, "");
         return WebhookEffect::Recorded;
     }
     if (rows.front().active())
@@ -582,7 +601,21 @@ WebhookEffect SqlStore::applyWebhookAction(Prepared& p, const WebhookEvent& even
     if (*rows.front().revokedAt > event.created)
         return WebhookEffect::Stale; // revoked after this install event
     p.reactivate.execute();
+    recordChange(rows.front(), p.fetchInstalls(p.selectInstall).at(0), "reactivated", by, p.now, "");
     return WebhookEffect::Recorded;
+}
+
+void SqlStore::recordChange(const std::optional<Install>& before, const Install& after, const std::string& change,
+                            const std::string& by, std::int64_t now, const std::string& funnelMetric)
+{
+    merchanttables::appendInstallEvent(*_session, *_dialect, InstallEvent{after.accountId, after.livemode, change, by, now});
+    if (!funnelMetric.empty())
+        merchanttables::countFunnel(*_session, *_dialect, utcDay(now), funnelMetric, "");
+    if (!_options.notifications)
+        return;
+    if (const auto type = notificationTypeFor(before, after))
+        merchanttables::insertOutboxEntry(
+            *_session, *_dialect, newOutboxEntry(makeNotification(mintNotificationId(_random), *type, after, now)));
 }
 
 void SqlStore::ping()
@@ -593,6 +626,66 @@ void SqlStore::ping()
         if (p.count != 1)
             throw StoreError("the database did not answer SELECT 1: " + _databaseName);
     });
+}
+
+// --- The merchant's side ----------------------------------------------------
+
+std::vector<InstallEvent> SqlStore::installHistory(const std::string& accountId)
+{
+    return guarded([&](Prepared&) { return merchanttables::installHistory(*_session, *_dialect, accountId); });
+}
+
+void SqlStore::countFunnel(std::int64_t now, const std::string& metric, const std::string& reason)
+{
+    guarded([&](Prepared&) { merchanttables::countFunnel(*_session, *_dialect, utcDay(now), metric, reason); });
+}
+
+std::vector<FunnelCount> SqlStore::funnel(const std::string& sinceDay)
+{
+    return guarded([&](Prepared&) { return merchanttables::funnel(*_session, *_dialect, sinceDay); });
+}
+
+void SqlStore::recordLoginFailure(const std::string& client, std::int64_t at)
+{
+    guarded([&](Prepared&) { merchanttables::recordLoginFailure(*_session, *_dialect, client, at); });
+}
+
+std::vector<std::int64_t> SqlStore::loginFailuresSince(const std::string& client, std::int64_t since)
+{
+    return guarded([&](Prepared&) { return merchanttables::loginFailuresSince(*_session, *_dialect, client, since); });
+}
+
+void SqlStore::clearLoginFailures(const std::string& client)
+{
+    guarded([&](Prepared&) { merchanttables::clearLoginFailures(*_session, *_dialect, client); });
+}
+
+std::vector<OutboxEntry> SqlStore::due(std::int64_t now, std::size_t limit)
+{
+    return guarded([&](Prepared&) { return merchanttables::dueOutboxEntries(*_session, *_dialect, now, limit); });
+}
+
+bool SqlStore::claim(const std::string& id, std::int64_t now, std::int64_t leaseSeconds)
+{
+    // One conditional UPDATE: the row lock (PostgreSQL) or the write lock
+    // (SQLite) makes exactly one of two racing claims change the row.
+    return guarded([&](Prepared&) { return merchanttables::claimOutboxEntry(*_session, *_dialect, id, now, leaseSeconds); });
+}
+
+void SqlStore::markDelivered(const std::string& id, std::int64_t now)
+{
+    guarded([&](Prepared&) { merchanttables::markOutboxDelivered(*_session, *_dialect, id, now); });
+}
+
+void SqlStore::markFailedAttempt(const std::string& id, std::int64_t, std::optional<std::int64_t> nextAttemptAt,
+                                 const std::string& error)
+{
+    guarded([&](Prepared&) { merchanttables::markOutboxFailedAttempt(*_session, *_dialect, id, nextAttemptAt, error); });
+}
+
+std::vector<OutboxEntry> SqlStore::list(const OutboxFilter& filter)
+{
+    return guarded([&](Prepared&) { return merchanttables::listOutbox(*_session, *_dialect, filter); });
 }
 
 } // namespace si

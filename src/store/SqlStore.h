@@ -1,6 +1,8 @@
 #pragma once
 // The Store port over Poco Data: SQLite or PostgreSQL, one portable
 // implementation; what differs between the two is in SqlDialect.
+#include "core/Outbox.h"
+#include "core/StateToken.h"
 #include "core/StoreError.h"
 #include "core/Stores.h"
 
@@ -20,6 +22,13 @@ namespace si {
 
 class SqlDialect;
 
+/// What a store does beyond keeping installs, from the configuration.
+struct StoreOptions {
+    /// Insert an outbox entry (core/Outbox.h) with every install change a
+    /// receiver cares about ([notify] url or command is set).
+    bool notifications = false;
+};
+
 /// The Store on an SQL database through Poco Data (SQLite or PostgreSQL).
 ///
 /// SQLite: every write runs in a BEGIN IMMEDIATE transaction: a writer takes
@@ -34,7 +43,12 @@ class SqlDialect;
 /// turns). Every fault is thrown as StoreError naming the cause and the
 /// database (a PostgreSQL password never appears); no Poco exception
 /// escapes.
-class SqlStore : public Store {
+///
+/// It is also the notification Outbox: every install change appends an
+/// InstallEvent, counts "installed" (callback installs) or "revoked" in the
+/// funnel and, with StoreOptions::notifications, inserts the outbox entry,
+/// in the same transaction as the change.
+class SqlStore : public Store, public Outbox {
 public:
     /// Opens (creating if need be) the database and brings its schema up to
     /// date. `connector` is "sqlite" or "postgresql" (any case).
@@ -52,7 +66,7 @@ public:
     /// not a database, cannot be switched to WAL, is read-only, or has a
     /// newer schema than this program knows.
     SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs,
-             const std::string& password = "");
+             const std::string& password = "", StoreOptions options = {});
     ~SqlStore() override;
 
     SqlStore(const SqlStore&) = delete;
@@ -75,7 +89,7 @@ public:
     /// Newest install first (installed_at descending, then account id).
     std::vector<Install> listInstalls(const InstallFilter& filter) override;
 
-    std::size_t revokeByHand(const std::string& accountId, std::int64_t now) override;
+    std::size_t revokeByHand(const std::string& accountId, std::int64_t now, const std::string& by = "cli") override;
 
     /// Every event id not seen before is recorded with its effect, whatever
     /// the effect. A Revoke or Record event without an account is Ignored.
@@ -83,6 +97,23 @@ public:
 
     /// Runs SELECT 1. Throws StoreError when it fails.
     void ping() override;
+
+    std::vector<InstallEvent> installHistory(const std::string& accountId) override;
+    void countFunnel(std::int64_t now, const std::string& metric, const std::string& reason) override;
+    std::vector<FunnelCount> funnel(const std::string& sinceDay) override;
+    void recordLoginFailure(const std::string& client, std::int64_t at) override;
+    std::vector<std::int64_t> loginFailuresSince(const std::string& client, std::int64_t since) override;
+    void clearLoginFailures(const std::string& client) override;
+
+    // Outbox
+    std::vector<OutboxEntry> due(std::int64_t now, std::size_t limit) override;
+    bool claim(const std::string& id, std::int64_t now, std::int64_t leaseSeconds) override;
+    void markDelivered(const std::string& id, std::int64_t now) override;
+    void markFailedAttempt(const std::string& id, std::int64_t now, std::optional<std::int64_t> nextAttemptAt,
+                           const std::string& error) override;
+    std::vector<OutboxEntry> list(const OutboxFilter& filter) override;
+
+    bool notificationsEnabled() const { return _options.notifications; }
 
     /// What messages call the database: the SQLite file path, or the
     /// PostgreSQL conninfo with any password shown as ***.
@@ -98,6 +129,10 @@ private:
     Prepared& prepared();
     ConsumeOutcome classifyUnconsumed(Prepared& p, std::int64_t now);
     WebhookEffect applyWebhookAction(Prepared& p, const WebhookEvent& event);
+    /// Inside the change's transaction: the history row, the funnel count
+    /// (`funnelMetric` "" = none) and, if enabled, the outbox entry.
+    void recordChange(const std::optional<Install>& before, const Install& after, const std::string& change,
+                      const std::string& by, std::int64_t now, const std::string& funnelMetric);
     StoreError translate(const Poco::Exception& error) const;
     /// After a fault: drops the prepared statements, and a PostgreSQL
     /// connection that is no longer open (the next call opens a new one).
@@ -113,6 +148,8 @@ private:
     std::string _connectionString; ///< as given to the connector: may hold a password
     std::string _databaseName;
     int _busyTimeoutMs;
+    StoreOptions _options;
+    SystemRandom _random; ///< notification ids
     std::mutex _mutex;
     std::unique_ptr<Poco::Data::Session> _session;
     std::unique_ptr<Prepared> _prepared;

@@ -82,7 +82,10 @@ public:
                 out.set(name, value);
         }
         out.setContentLength(static_cast<std::streamsize>(response.body.size()));
-        out.send().write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+        std::ostream& body = out.send();
+        body.write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+        body.flush(); // the whole answer is on its way before any delivery
+        worker->afterResponse();
     }
 
 private:

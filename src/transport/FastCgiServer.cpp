@@ -72,6 +72,7 @@ void acceptLoop(Runtime& runtime)
         const std::string answer = formatCgiResponse(worker.handle(httpRequest));
         FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), raw->out);
         FCGX_Finish_r(raw);
+        worker.afterResponse(); // the web server has the whole answer
     }
 }
 
@@ -85,6 +86,10 @@ int serveOneCgiRequest(Runtime& runtime)
     const std::string answer = formatCgiResponse(worker.handle(request));
     std::fwrite(answer.data(), 1, answer.size(), stdout);
     std::fflush(stdout);
+    // Closing stdout ends the response for the web server; only then may
+    // notifications be delivered.
+    std::fclose(stdout);
+    worker.afterResponse();
     return 0;
 }
 

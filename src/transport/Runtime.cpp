@@ -9,6 +9,7 @@
 #include "core/StoreError.h"
 #include "core/Text.h"
 #include "store/OpenStore.h"
+#include "transport/NotificationDelivery.h"
 
 namespace si {
 namespace {
@@ -84,6 +85,28 @@ bool Worker::databaseFileStillThere(const HttpRequest& request)
     _store.reset();
     _databaseFile.reset();
     return true;
+}
+
+void Worker::afterResponse()
+{
+    // Only a store the request opened: no new connection just for this.
+    if (!_runtime.config.notifyEnabled() || !_store)
+        return;
+    // Few per request, so one slow receiver holds a worker only briefly;
+    // the rest wait for the next request or `notify flush`.
+    constexpr std::size_t kPerResponse = 5;
+    try {
+        if (!_sender)
+            _sender = makeNotificationSender(_runtime.config, _runtime.clock);
+        const DeliverySummary summary =
+            deliverDue(*_store, *_sender, _runtime.clock, notificationDeliveryOptions(_runtime.config, kPerResponse));
+        if (summary.delivered + summary.retrying + summary.failed > 0)
+            _runtime.log.info("notifications_delivered", {{"delivered", std::to_string(summary.delivered)},
+                                                           {"retrying", std::to_string(summary.retrying)},
+                                                           {"failed", std::to_string(summary.failed)}});
+    } catch (const std::exception& e) {
+        _runtime.log.error("notification_delivery_failed", {{"cause", logSafe(e.what(), 300)}});
+    }
 }
 
 HttpResponse Worker::handle(const HttpRequest& request)

@@ -11,9 +11,11 @@
 
 #include "config/AppConfig.h"
 #include "core/StateToken.h"
+#include "core/Outbox.h"
 #include "core/Stores.h"
 #include "http/App.h"
 #include "http/Logger.h"
+#include "store/SqlStore.h"
 #include "web/TemplateRenderer.h"
 
 namespace si {
@@ -65,13 +67,19 @@ public:
     explicit Worker(Runtime& runtime) : _runtime(runtime) {}
     HttpResponse handle(const HttpRequest& request);
 
+    /// Called by every transport once the response has been sent (never
+    /// before: a visitor never waits for it): with [notify] set, delivers a
+    /// few due notifications from the outbox. Logs faults, never throws.
+    void afterResponse();
+
 private:
     /// False (after logging why) when the database file this process used is gone.
     bool databaseFileStillThere(const HttpRequest& request);
 
     Runtime& _runtime;
     SystemRandom _random;
-    std::unique_ptr<Store> _store;
+    std::unique_ptr<SqlStore> _store;
+    std::unique_ptr<NotificationSender> _sender; ///< made on first use, when [notify] is set
     std::unique_ptr<App> _app;
     std::optional<FileIdentity> _databaseFile; ///< set when the store is a SQLite file
     unsigned _generation = 0;                  ///< Runtime::storeGeneration when opened

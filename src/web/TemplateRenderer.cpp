@@ -219,7 +219,8 @@ struct TemplateRenderer::Impl {
 
 const std::vector<std::string>& TemplateRenderer::pageNames()
 {
-    static const std::vector<std::string> names = {"install", "success", "failure", "message", "dev-consent"};
+    static const std::vector<std::string> names = {"install",     "success",     "failure", "message",
+                                                    "dev-consent", "admin-login", "admin",   "admin-install"};
     return names;
 }
 
@@ -240,7 +241,7 @@ std::string TemplateRenderer::render(const std::string& name, const TemplateValu
     const auto page = _impl->pages.find(name);
     if (page == _impl->pages.end()) {
         throw TemplateError("No template named \"" + name + "\"; known pages are install, success, failure, "
-                            "message and dev-consent.");
+                            "message, dev-consent, admin-login, admin and admin-install.");
     }
     const auto title = values.entries().find("title");
     if (title == values.entries().end() || title->second.kind != TemplateValues::Entry::Kind::Text ||

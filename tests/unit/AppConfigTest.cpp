@@ -421,7 +421,9 @@ BOOST_AUTO_TEST_CASE(example_file_loads_and_documents_every_key)
     for (const char* key : {"app_id", "app_secrets", "app_secrets_file", "webhook_secrets", "webhook_secrets_file",
                             "signature_tolerance", "install_link_base", "redirect_uri", "return_url", "templates",
                             "state_ttl", "livemode", "app_name", "permissions", "connector", "connection",
-                            "busy_timeout_ms", "STRIPE_APP_SECRETS", "STRIPE_WEBHOOK_SECRETS"})
+                            "busy_timeout_ms", "STRIPE_APP_SECRETS", "STRIPE_WEBHOOK_SECRETS", "[notify]", "url",
+                            "secret", "command", "timeout_ms", "ca_file", "[admin]", "password_hash",
+                            "session_secret"})
         BOOST_TEST(contains(text.str(), key), key);
 }
 
@@ -513,6 +515,85 @@ BOOST_AUTO_TEST_CASE(stripe_api_settings_are_checked)
     expectOneProblem(with("stripe", "api_timeout_ms", "ten"), {"[stripe] api_timeout_ms"});
     expectOneProblem(with("stripe", "api_ca_file", "/nonexistent/ca.pem"), {"[stripe] api_ca_file", "/nonexistent/ca.pem"});
     expectOneProblem(with("stripe", "api_kee", "sk_test_x"), {"did you mean api_key?"});
+}
+
+BOOST_AUTO_TEST_CASE(notify_is_off_by_default_and_loads)
+{
+    TempDir dir;
+    const auto plain = si::loadAppConfig(dir.write("a.ini", render(goodIni())), envOf());
+    BOOST_TEST(!plain.notifyEnabled());
+    BOOST_TEST(plain.notifyTimeoutMs == 10000);
+
+    Ini ini = goodIni();
+    ini["notify"]["url"] = "https://app.example.com/stripe/installed";
+    ini["notify"]["secret"] = "whsec_notify_1";
+    ini["notify"]["timeout_ms"] = "2500";
+    ini["notify"]["ca_file"] = "certs/ca.pem";
+    dir.write("certs/ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    const auto withUrl = si::loadAppConfig(dir.write("b.ini", render(ini)), envOf());
+    BOOST_TEST(withUrl.notifyEnabled());
+    BOOST_TEST(withUrl.notifyUrl == "https://app.example.com/stripe/installed");
+    BOOST_TEST(withUrl.notifySecret == "whsec_notify_1");
+    BOOST_TEST(withUrl.notifyTimeoutMs == 2500);
+    BOOST_TEST(withUrl.notifyCaFile == (fs::absolute(dir.path) / "certs/ca.pem").string());
+
+    // http:// on a loopback host is fine (a local receiver)
+    Ini loopback = with("notify", "url", "http://127.0.0.1:8099/hook");
+    loopback["notify"]["secret"] = "whsec_x";
+    BOOST_TEST(problemsOf(render(loopback)).empty());
+
+    const std::string script = dir.write("notify.sh", "#!/bin/sh\nexit 0\n");
+    ::chmod(script.c_str(), 0755);
+    const auto withCommand = si::loadAppConfig(dir.write("c.ini", render(with("notify", "command", script))), envOf());
+    BOOST_TEST(withCommand.notifyEnabled());
+    BOOST_TEST(withCommand.notifyCommand == script);
+}
+
+BOOST_AUTO_TEST_CASE(notify_settings_are_checked)
+{
+    Ini noSecret = with("notify", "url", "https://app.example.com/hook");
+    expectOneProblem(noSecret, {"[notify] url", "needs [notify] secret"});
+    Ini plainHttp = with("notify", "url", "http://app.example.com/hook");
+    plainHttp["notify"]["secret"] = "whsec_x";
+    expectOneProblem(plainHttp, {"[notify] url", "https://"});
+    Ini both = with("notify", "url", "https://app.example.com/hook");
+    both["notify"]["secret"] = "whsec_x";
+    both["notify"]["command"] = "/bin/true";
+    expectOneProblem(both, {"[notify] command", "both set"});
+    expectOneProblem(with("notify", "command", "bin/notify.sh"), {"[notify] command", "absolute path"});
+    expectOneProblem(with("notify", "command", "/nonexistent/notify.sh"), {"[notify] command", "not an executable"});
+    expectOneProblem(with("notify", "timeout_ms", "5"), {"[notify] timeout_ms", "between 100 and 600000"});
+    expectOneProblem(with("notify", "ca_file", "/nonexistent/ca.pem"), {"[notify] ca_file"});
+    expectOneProblem(with("notify", "uri", "https://x"), {"did you mean url?"});
+
+    // The secret never appears, even when malformed.
+    Ini spaced = with("notify", "url", "https://app.example.com/hook");
+    spaced["notify"]["secret"] = "\"whsec_topsecret\"";
+    const auto problems = problemsOf(render(spaced));
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], "[notify] secret"));
+    BOOST_TEST(!contains(problems[0], "topsecret"));
+}
+
+BOOST_AUTO_TEST_CASE(admin_keys_are_checked)
+{
+    TempDir dir;
+    Ini ini = goodIni();
+    const std::string hash = "pbkdf2-sha256$200000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    ini["admin"]["password_hash"] = hash;
+    ini["admin"]["session_secret"] = "s3ssion-secret";
+    const auto loaded = si::loadAppConfig(dir.write("a.ini", render(ini)), envOf());
+    BOOST_TEST(loaded.adminPasswordHash == hash);
+    BOOST_TEST(loaded.adminSessionSecret == "s3ssion-secret");
+
+    const auto problems = problemsOf(render(with("admin", "password_hash", "md5$secretish")));
+    BOOST_TEST_REQUIRE(problems.size() == 1u);
+    BOOST_TEST(contains(problems[0], "[admin] password_hash"));
+    BOOST_TEST(!contains(problems[0], "secretish"));
+    const auto badSecret = problemsOf(render(with("admin", "session_secret", "two words")));
+    BOOST_TEST_REQUIRE(badSecret.size() == 1u);
+    BOOST_TEST(contains(badSecret[0], "[admin] session_secret"));
+    BOOST_TEST(!contains(badSecret[0], "two words"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,10 +6,16 @@
 //     SI_SHARED_STORE_TEST_CASES(TheFixture)
 // Each call of `open` returns a new connection (its own Store) to the one
 // database of the test case, which is empty when the case starts; `open`
-// must be callable from several threads at once.
+// must be callable from several threads at once. The fixture also has
+//     si::storetest::StoreFactory openNotifying;
+// the same, with notifications enabled ([notify] set). Every store is also
+// an si::Outbox (the merchant's-side cases reach it with outboxOf).
 #include <boost/test/unit_test.hpp>
 
+#include "core/Outbox.h"
 #include "core/Stores.h"
+
+#include <algorithm>
 
 #include <atomic>
 #include <cstdint>
@@ -464,6 +470,316 @@ inline void purge_expired_states_counts(const StoreFactory& open)
                code(ConsumeOutcome::Consumed));
 }
 
+// ---- The merchant's side: history, funnel, login failures, outbox ------------
+
+inline Outbox& outboxOf(Store& store)
+{
+    auto* outbox = dynamic_cast<Outbox*>(&store);
+    BOOST_REQUIRE_MESSAGE(outbox, "the store is not an si::Outbox");
+    return *outbox;
+}
+
+/// Every outbox entry, oldest first.
+inline std::vector<OutboxEntry> allEntries(Store& store)
+{
+    OutboxFilter filter;
+    filter.limit = 1000;
+    auto entries = outboxOf(store).list(filter);
+    std::reverse(entries.begin(), entries.end());
+    return entries;
+}
+
+inline std::vector<std::string> typesOf(const std::vector<OutboxEntry>& entries)
+{
+    std::vector<std::string> types;
+    for (const auto& e : entries)
+        types.push_back(e.notification.accountId + " " + toString(e.notification.type));
+    return types;
+}
+
+inline std::vector<std::string> idsOf(const std::vector<OutboxEntry>& entries)
+{
+    std::vector<std::string> ids;
+    for (const auto& e : entries)
+        ids.push_back(e.notification.id);
+    return ids;
+}
+
+inline void history_records_every_change(const StoreFactory& open, const StoreFactory&)
+{
+    auto store = open();
+    installAt(*store, "acct_A", kT0);
+    installAt(*store, "acct_A", kT0 + 10, true, "usr_2");
+    store->applyWebhookEvent(makeEvent("evt_r", kDeauthorized, "acct_A", kT0 + 20), kT0 + 21);
+    store->applyWebhookEvent(makeEvent("evt_dup", kDeauthorized, "acct_A", kT0 + 22), kT0 + 23); // stale: nothing
+    store->applyWebhookEvent(makeEvent("evt_a", kAuthorized, "acct_A", kT0 + 30), kT0 + 31);
+    store->applyWebhookEvent(makeEvent("evt_t", kAuthorized, "acct_A", kT0 + 40, false), kT0 + 41);
+    BOOST_TEST(store->revokeByHand("acct_A", kT0 + 50, "admin") == 2u);
+    installAt(*store, "acct_B", kT0 + 60);
+    const std::vector<InstallEvent> history = store->installHistory("acct_A");
+    std::vector<std::string> got;
+    for (const auto& e : history)
+        got.push_back(e.change + " " + e.by + " " + (e.livemode ? "live" : "test") + " " + std::to_string(e.at - kT0));
+    const std::vector<std::string> expected = {
+        "installed callback live 0",        "reinstalled callback live 10",     "revoked webhook:evt_r live 21",
+        "reactivated webhook:evt_a live 31", "installed webhook:evt_t test 41", "revoked admin test 50",
+        "revoked admin live 50"}; // newest install first
+    BOOST_TEST(got == expected, boost::test_tools::per_element());
+    BOOST_TEST(store->findInstalls("acct_A").at(0).revokedBy == "admin");
+    BOOST_TEST(store->installHistory("acct_nobody").empty());
+    BOOST_TEST(store->revokeByHand("acct_B", kT0 + 70) == 1u);
+    BOOST_TEST(store->installHistory("acct_B").back().by == "cli");
+    BOOST_TEST(store->findInstalls("acct_B").at(0).revokedBy == "cli");
+}
+
+inline void funnel_counts_per_utc_day(const StoreFactory& open, const StoreFactory&)
+{
+    auto store = open();
+    const std::int64_t day1 = 1'700'006'400; // 2023-11-15T00:00:00Z
+    BOOST_TEST(utcDay(day1) == "2023-11-15");
+    BOOST_TEST(utcDay(day1 - 1) == "2023-11-14");
+    store->countFunnel(day1 - 1, "page_view", "");
+    store->countFunnel(day1, "page_view", "");
+    store->countFunnel(day1 + 100, "page_view", "");
+    store->countFunnel(day1 + 200, "failed", "state_expired");
+    store->countFunnel(day1 + 300, "failed", "bad_signature");
+    store->countFunnel(day1 + 400, "failed", "state_expired");
+    installAt(*store, "acct_A", day1 + 500);                               // installed
+    installAt(*store, "acct_A", day1 + 86400, true, "usr_2");              // a re-install counts too
+    store->applyWebhookEvent(makeEvent("evt_1", kDeauthorized, "acct_A", day1 + 86401), day1 + 86402); // revoked
+    store->applyWebhookEvent(makeEvent("evt_2", kAuthorized, "acct_B", day1 + 86403), day1 + 86404);   // not counted
+    BOOST_TEST(store->revokeByHand("acct_B", day1 + 86405) == 1u);                                      // revoked
+    std::vector<std::string> got;
+    for (const FunnelCount& c : store->funnel("2023-11-15"))
+        got.push_back(c.day + " " + c.metric + " " + c.reason + " " + std::to_string(c.count));
+    const std::vector<std::string> expected = {
+        "2023-11-15 failed bad_signature 1", "2023-11-15 failed state_expired 2", "2023-11-15 installed  1",
+        "2023-11-15 page_view  2",           "2023-11-16 installed  1",           "2023-11-16 revoked  2"};
+    BOOST_TEST(got == expected, boost::test_tools::per_element());
+    BOOST_TEST(store->funnel("2023-11-14").size() == expected.size() + 1);
+    BOOST_TEST(store->funnel("2023-11-17").empty());
+}
+
+inline void login_failures_are_per_client_and_shared(const StoreFactory& open, const StoreFactory&)
+{
+    auto a = open();
+    auto b = open();
+    a->recordLoginFailure("10.0.0.1", kT0);
+    b->recordLoginFailure("10.0.0.1", kT0 + 5);
+    a->recordLoginFailure("10.0.0.2", kT0 + 6);
+    BOOST_TEST(b->loginFailuresSince("10.0.0.1", kT0) == (std::vector<std::int64_t>{kT0, kT0 + 5}),
+               boost::test_tools::per_element());
+    BOOST_TEST(a->loginFailuresSince("10.0.0.1", kT0 + 1) == (std::vector<std::int64_t>{kT0 + 5}),
+               boost::test_tools::per_element());
+    b->clearLoginFailures("10.0.0.1");
+    BOOST_TEST(a->loginFailuresSince("10.0.0.1", 0).empty());
+    BOOST_TEST(a->loginFailuresSince("10.0.0.2", 0).size() == 1u);
+}
+
+inline void outbox_entry_exists_iff_the_change_committed(const StoreFactory& open, const StoreFactory& openNotifying)
+{
+    auto quiet = open(); // [notify] not set: changes, no entries
+    installAt(*quiet, "acct_Q", kT0);
+    BOOST_TEST(allEntries(*quiet).empty());
+
+    auto store = openNotifying();
+    const Install first = installAt(*store, "acct_A", kT0 + 1, true, "usr_1", "ref-1");
+    std::vector<OutboxEntry> entries = allEntries(*store);
+    BOOST_REQUIRE(entries.size() == 1u);
+    const OutboxEntry& created = entries[0];
+    BOOST_TEST(looksLikeNotificationId(created.notification.id));
+    BOOST_TEST(toString(created.notification.type) == "install.created");
+    BOOST_TEST(toString(created.status) == "pending");
+    BOOST_TEST(created.attempts == 0);
+    BOOST_TEST(created.createdAt == kT0 + 1);
+    BOOST_TEST(created.nextAttemptAt == kT0 + 1);
+    BOOST_TEST(!created.leaseUntil.has_value());
+    BOOST_TEST(created.body == notificationJson(makeNotification(created.notification.id,
+                                                                 NotificationType::InstallCreated, first, kT0 + 1)));
+    BOOST_TEST(created.notification.ref == "ref-1");
+
+    // Outcomes that change nothing enqueue nothing.
+    BOOST_TEST(code(consume(*store, "acct_A-live-" + std::to_string(kT0 + 1) + "-usr_1", kT0 + 2,
+                            callbackInstall("acct_A"))
+                        .outcome) == code(ConsumeOutcome::AlreadyUsed));
+    store->saveState(makeState("other", "", kT0 + 2));
+    BOOST_TEST(code(consume(*store, "other", kT0 + 3, callbackInstall("acct_A"), kOtherBrowser).outcome) ==
+               code(ConsumeOutcome::OtherBrowser));
+    BOOST_TEST(code(store->applyWebhookEvent(makeEvent("evt_old", kDeauthorized, "acct_A", kT0), kT0 + 4)) ==
+               code(WebhookEffect::Stale));
+    BOOST_TEST(code(store->applyWebhookEvent(makeEvent("evt_none", kDeauthorized, "acct_X", kT0), kT0 + 4)) ==
+               code(WebhookEffect::NoInstall));
+    BOOST_TEST(code(store->applyWebhookEvent(makeEvent("evt_known", kAuthorized, "acct_A", kT0 + 4), kT0 + 4)) ==
+               code(WebhookEffect::Recorded)); // known already: nothing a receiver cares about
+    BOOST_TEST(store->revokeByHand("acct_nobody", kT0 + 4) == 0u);
+    BOOST_TEST(allEntries(*store).size() == 1u);
+
+    // Each committed change: exactly one entry, of the right type.
+    BOOST_TEST(code(store->applyWebhookEvent(makeEvent("evt_rev", kDeauthorized, "acct_A", kT0 + 5), kT0 + 6)) ==
+               code(WebhookEffect::Revoked));
+    BOOST_TEST(code(store->applyWebhookEvent(makeEvent("evt_rev", kDeauthorized, "acct_A", kT0 + 5), kT0 + 7)) ==
+               code(WebhookEffect::Duplicate));
+    installAt(*store, "acct_A", kT0 + 8, true, "usr_1", "ref-1"); // re-install
+    installAt(*store, "acct_A", kT0 + 9, true, "usr_1", "ref-1"); // same details: nothing new
+    installAt(*store, "acct_A", kT0 + 10, true, "usr_2", "ref-1"); // another user: updated
+    BOOST_TEST(store->revokeByHand("acct_A", kT0 + 11, "admin") == 1u);
+    store->applyWebhookEvent(makeEvent("evt_new", kAuthorized, "acct_W", kT0 + 12, false), kT0 + 12);
+    entries = allEntries(*store);
+    const std::vector<std::string> expected = {"acct_A install.created", "acct_A install.revoked",
+                                               "acct_A install.updated", "acct_A install.updated",
+                                               "acct_A install.revoked", "acct_W install.created"};
+    BOOST_TEST(typesOf(entries) == expected, boost::test_tools::per_element());
+    BOOST_TEST(entries.back().notification.livemode == false);
+    BOOST_TEST(entries[4].notification.userId == "usr_2");
+
+    // Of concurrent consumers of one state, only the winner's change commits,
+    // and so exactly one entry is added.
+    openNotifying()->saveState(makeState("race"));
+    constexpr int kThreads = 8;
+    std::vector<std::unique_ptr<Store>> stores(kThreads);
+    const std::vector<std::string> errors = runTogether(
+        kThreads, [&](int i) { stores[i] = openNotifying(); },
+        [&](int i) { consume(*stores[i], "race", kT0 + 20, callbackInstall("acct_race", true, "usr_" + std::to_string(i))); });
+    BOOST_CHECK_MESSAGE(errors.empty(), "first error: " << (errors.empty() ? "" : errors.front()));
+    entries = allEntries(*store);
+    BOOST_TEST(entries.size() == expected.size() + 1);
+    BOOST_TEST(entries.back().notification.userId == store->findInstalls("acct_race").at(0).userId);
+}
+
+inline void outbox_claim_is_exclusive_between_stores(const StoreFactory&, const StoreFactory& openNotifying)
+{
+    auto a = openNotifying();
+    auto b = openNotifying();
+    installAt(*a, "acct_A", kT0);
+    const std::string id = allEntries(*a).at(0).notification.id;
+    BOOST_TEST(outboxOf(*b).due(kT0, 10).size() == 1u);
+    BOOST_TEST(outboxOf(*a).claim(id, kT0, 60));
+    BOOST_TEST(!outboxOf(*b).claim(id, kT0 + 1, 60)); // leased by a
+    BOOST_TEST(outboxOf(*b).due(kT0 + 1, 10).empty());
+    BOOST_TEST(outboxOf(*b).claim(id, kT0 + 60, 60)); // a's lease ran out (a crashed)
+    outboxOf(*b).markDelivered(id, kT0 + 61);
+    BOOST_TEST(!outboxOf(*a).claim(id, kT0 + 200, 60)); // delivered: never again
+    const OutboxEntry done = allEntries(*a).at(0);
+    BOOST_TEST(toString(done.status) == "delivered");
+    BOOST_TEST(done.attempts == 1);
+    BOOST_TEST(done.deliveredAt.value_or(0) == kT0 + 61);
+    BOOST_TEST(!done.leaseUntil.has_value());
+
+    // Many connections racing for one entry: exactly one wins.
+    installAt(*a, "acct_B", kT0 + 300);
+    const std::string raced = allEntries(*a).back().notification.id;
+    constexpr int kThreads = 8;
+    std::vector<std::unique_ptr<Store>> stores(kThreads);
+    std::atomic<int> wins{0};
+    const std::vector<std::string> errors = runTogether(
+        kThreads, [&](int i) { stores[i] = openNotifying(); },
+        [&](int i) { wins += outboxOf(*stores[i]).claim(raced, kT0 + 301, 60) ? 1 : 0; });
+    BOOST_CHECK_MESSAGE(errors.empty(), "first error: " << (errors.empty() ? "" : errors.front()));
+    BOOST_TEST(wins.load() == 1);
+}
+
+inline void outbox_due_keeps_per_account_order(const StoreFactory&, const StoreFactory& openNotifying)
+{
+    auto store = openNotifying();
+    Outbox& outbox = outboxOf(*store);
+    installAt(*store, "acct_A", kT0);                                                        // A1
+    installAt(*store, "acct_B", kT0);                                                        // B1 (same second)
+    store->applyWebhookEvent(makeEvent("evt_1", kDeauthorized, "acct_A", kT0 + 1), kT0 + 2); // A2
+    installAt(*store, "acct_A", kT0 + 3);                                                    // A3
+    const std::vector<OutboxEntry> all = allEntries(*store);
+    BOOST_REQUIRE(all.size() == 4u);
+    const std::string a1 = all[0].notification.id, b1 = all[1].notification.id, a2 = all[2].notification.id,
+                      a3 = all[3].notification.id;
+    BOOST_TEST(idsOf(outbox.due(kT0 + 10, 10)) == (std::vector<std::string>{a1, b1}), boost::test_tools::per_element());
+    BOOST_TEST(idsOf(outbox.due(kT0 + 10, 1)) == (std::vector<std::string>{a1}), boost::test_tools::per_element());
+    BOOST_TEST(outbox.due(kT0 - 1, 10).empty()); // not yet due
+
+    // A1 fails and waits: A's later entries wait behind it, B goes on.
+    BOOST_TEST(outbox.claim(a1, kT0 + 10, 60));
+    BOOST_TEST(idsOf(outbox.due(kT0 + 10, 10)) == (std::vector<std::string>{b1}), boost::test_tools::per_element());
+    outbox.markFailedAttempt(a1, kT0 + 11, kT0 + 100, "HTTP 500");
+    BOOST_TEST(idsOf(outbox.due(kT0 + 50, 10)) == (std::vector<std::string>{b1}), boost::test_tools::per_element());
+    BOOST_TEST(!outbox.claim(a1, kT0 + 50, 60)); // not due again yet
+    OutboxFilter pending;
+    pending.status = OutboxStatus::Pending;
+    const auto failedOnce = outbox.list(pending);
+    BOOST_REQUIRE(!failedOnce.empty());
+    for (const auto& e : failedOnce)
+        if (e.notification.id == a1) {
+            BOOST_TEST(e.attempts == 1);
+            BOOST_TEST(e.lastError == "HTTP 500");
+            BOOST_TEST(e.nextAttemptAt == kT0 + 100);
+            BOOST_TEST(!e.leaseUntil.has_value());
+        }
+    // Once A1 is through, A2 is next (then A3): creation order per account.
+    BOOST_TEST(outbox.claim(a1, kT0 + 100, 60));
+    outbox.markDelivered(a1, kT0 + 101);
+    BOOST_TEST(idsOf(outbox.due(kT0 + 101, 10)) == (std::vector<std::string>{b1, a2}), boost::test_tools::per_element());
+    BOOST_TEST(outbox.claim(a2, kT0 + 101, 60));
+    BOOST_TEST(idsOf(outbox.due(kT0 + 102, 10)) == (std::vector<std::string>{b1}), boost::test_tools::per_element());
+    outbox.markFailedAttempt(a2, kT0 + 102, std::nullopt, "gave up"); // failed: no longer blocks
+    BOOST_TEST(idsOf(outbox.due(kT0 + 102, 10)) == (std::vector<std::string>{b1, a3}), boost::test_tools::per_element());
+}
+
+inline void outbox_delivers_in_order_and_gives_up(const StoreFactory&, const StoreFactory& openNotifying)
+{
+    auto store = openNotifying();
+    Outbox& outbox = outboxOf(*store);
+    installAt(*store, "acct_A", kT0);
+    store->applyWebhookEvent(makeEvent("evt_1", kDeauthorized, "acct_A", kT0 + 1), kT0 + 2);
+    installAt(*store, "acct_A", kT0 + 3);
+    const std::vector<std::string> ids = idsOf(allEntries(*store));
+
+    struct Recorder : NotificationSender {
+        std::vector<std::string> sent;
+        bool accept = false;
+        DeliveryAttempt deliver(const OutboxEntry& entry) override
+        {
+            sent.push_back(entry.notification.id);
+            return accept ? DeliveryAttempt{true, ""} : DeliveryAttempt{false, "connection refused"};
+        }
+    } sender;
+    std::int64_t now = kT0 + 10;
+    const auto clock = [&now] { return now; };
+    DeliverySummary summary = deliverDue(outbox, sender, clock); // the receiver is down
+    BOOST_TEST(summary.retrying == 1u);
+    BOOST_TEST(sender.sent == (std::vector<std::string>{ids[0]}), boost::test_tools::per_element());
+    BOOST_TEST(deliverDue(outbox, sender, clock).delivered == 0u); // backing off: nothing due
+    BOOST_TEST(sender.sent.size() == 1u);
+    sender.accept = true;
+    now += 30; // past the first delay
+    summary = deliverDue(outbox, sender, clock);
+    BOOST_TEST(summary.delivered == 1u); // the next of the account waits for the next run
+    summary = deliverDue(outbox, sender, clock);
+    summary = deliverDue(outbox, sender, clock);
+    BOOST_TEST(deliverDue(outbox, sender, clock).delivered == 0u);
+    BOOST_TEST(sender.sent == (std::vector<std::string>{ids[0], ids[0], ids[1], ids[2]}),
+               boost::test_tools::per_element());
+    OutboxFilter delivered;
+    delivered.status = OutboxStatus::Delivered;
+    BOOST_TEST(outbox.list(delivered).size() == 3u);
+
+    // A receiver that never accepts: given up after the schedule, then "failed".
+    installAt(*store, "acct_F", now);
+    sender.accept = false;
+    DeliveryOptions options;
+    options.schedule.delays = {1};
+    options.schedule.maxAttempts = 3;
+    for (int i = 0; i < 5; ++i, now += 2)
+        deliverDue(outbox, sender, clock, options);
+    OutboxFilter failed;
+    failed.status = OutboxStatus::Failed;
+    const auto gaveUp = outbox.list(failed);
+    BOOST_REQUIRE(gaveUp.size() == 1u);
+    BOOST_TEST(gaveUp[0].notification.accountId == "acct_F");
+    BOOST_TEST(gaveUp[0].attempts == 3);
+    BOOST_TEST(gaveUp[0].lastError == "connection refused");
+    BOOST_TEST(outbox.due(now + 100000, 10).empty());
+    OutboxFilter forAccount;
+    forAccount.accountId = "acct_F";
+    BOOST_TEST(outbox.list(forAccount).size() == 1u);
+}
+
 // ---- Several connections at once ----------------------------------------------
 
 inline void concurrent_consumers_have_one_winner(const StoreFactory& open)
@@ -546,6 +862,9 @@ inline void two_connections_interleave_writes(const StoreFactory& open)
 
 /// Registers every shared case in the current test suite, each as its own
 /// Boost test case named after the function above.
+#define SI_STORE_TEST_CASE_NOTIFYING(Fixture, name) \
+    BOOST_FIXTURE_TEST_CASE(name, Fixture) { ::si::storetest::name(open, openNotifying); }
+
 #define SI_SHARED_STORE_TEST_CASES(Fixture)                                            \
     SI_STORE_TEST_CASE(Fixture, consume_records_install_with_ref)                      \
     SI_STORE_TEST_CASE(Fixture, second_consume_is_already_used)                        \
@@ -568,4 +887,11 @@ inline void two_connections_interleave_writes(const StoreFactory& open)
     SI_STORE_TEST_CASE(Fixture, save_state_purges_only_long_expired_states)            \
     SI_STORE_TEST_CASE(Fixture, purge_expired_states_counts)                           \
     SI_STORE_TEST_CASE(Fixture, concurrent_consumers_have_one_winner)                  \
-    SI_STORE_TEST_CASE(Fixture, two_connections_interleave_writes)
+    SI_STORE_TEST_CASE(Fixture, two_connections_interleave_writes)                     \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, history_records_every_change)                \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, funnel_counts_per_utc_day)                   \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, login_failures_are_per_client_and_shared)    \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_entry_exists_iff_the_change_committed) \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_claim_is_exclusive_between_stores)    \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_due_keeps_per_account_order)          \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_delivers_in_order_and_gives_up)

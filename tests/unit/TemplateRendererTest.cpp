@@ -101,6 +101,82 @@ TemplateValues devConsentValues()
         .add("accounts", TemplateValues().set("account_id", "acct_2").set("name", "Acme Test").set("checked", false));
 }
 
+// The admin pages' values, as App (AdminPages.cpp) sets them.
+TemplateValues adminOverviewValues()
+{
+    return common("Installs")
+        .set("admin_url", "/admin")
+        .set("csrf_token", "c1")
+        .set("notice", "done")
+        .set("q", "acct")
+        .set("export_url", "/admin/installs.csv")
+        .set("install_count", "1")
+        .add("status_options", TemplateValues().set("value", "all").set("label", "All").set("selected", true))
+        .add("mode_options", TemplateValues().set("value", "live").set("label", "Live").set("selected", false))
+        .add("installs", TemplateValues()
+                             .set("account_id", "acct_1")
+                             .set("detail_url", "/admin/installs/acct_1")
+                             .set("live", false)
+                             .set("active", false)
+                             .set("ref", "r")
+                             .set("installed", "2026-11-28T00:00:00Z")
+                             .set("revoked", "2026-11-28T01:00:00Z")
+                             .set("revoked_by", "admin"))
+        .set("has_installs", true)
+        .add("notifications", TemplateValues()
+                                  .set("id", "ntf_1")
+                                  .set("type", "install.created")
+                                  .set("account_id", "acct_1")
+                                  .set("status", "pending")
+                                  .set("attempts", "1")
+                                  .set("next_attempt", "2026-11-28T00:00:00Z")
+                                  .set("last_error", "timeout"))
+        .set("has_notifications", true)
+        .set("chart_uri", "data:image/svg+xml;base64,PHN2Zz4=")
+        .set("chart_alt", "A chart")
+        .set("chart_width", "640")
+        .set("chart_height", "260")
+        .add("period_options", TemplateValues().set("url", "/admin?days=7").set("label", "7 days").set("current", false))
+        .add("funnel_days", TemplateValues()
+                                .set("day", "2026-11-28")
+                                .set("views", "1")
+                                .set("starts", "2")
+                                .set("installs", "3")
+                                .set("cancellations", "4")
+                                .set("failures", "5")
+                                .set("revocations", "6"))
+        .add("failure_reasons", TemplateValues().set("reason", "bad_signature").set("count", "5"))
+        .set("has_failure_reasons", true);
+}
+
+TemplateValues adminInstallValues()
+{
+    return common("Install acct_1")
+        .set("admin_url", "/admin")
+        .set("csrf_token", "c1")
+        .set("notice", "Revoked by hand.")
+        .set("account_id", "acct_1")
+        .set("live", true)
+        .set("active", true)
+        .set("user_id", "usr_1")
+        .set("ref", "r")
+        .set("source", "callback")
+        .set("installed", "2026-11-28T00:00:00Z")
+        .set("updated", "2026-11-28T00:00:00Z")
+        .set("revoked", "2026-11-28T01:00:00Z")
+        .set("revoked_by", "webhook")
+        .set("revoke_url", "/admin/installs/acct_1/revoke")
+        .add("events", TemplateValues().set("time", "t").set("what", "revoked").set("by", "webhook").set("event_id", "evt_1"))
+        .set("has_events", true)
+        .add("notifications", TemplateValues()
+                                  .set("id", "ntf_1")
+                                  .set("type", "install.created")
+                                  .set("status", "failed")
+                                  .set("attempts", "8")
+                                  .set("last_error", "HTTP 500"))
+        .set("has_notifications", true);
+}
+
 /// Sets every variable of `values` (and of its list items) to the hostile
 /// text tagged with the variable's name, so each can be found in the output.
 TemplateValues makeHostile(const TemplateValues& values)
@@ -284,6 +360,10 @@ BOOST_AUTO_TEST_CASE(hostile_values_are_escaped_everywhere)
         {"failure", common("t").set("message", "m").set("reason_code", "r").set("retry_url", "u").set("cancelled", true)},
         {"message", common("t").set("heading", "h").set("message", "m").set("status", "500").set("home_url", "/")},
         {"dev-consent", devConsentValues()},
+        {"admin-login", common("t").set("admin_url", "/admin").set("csrf_token", "c").set("error", "e")},
+        {"admin-login", common("t").set("error", "e").set("wait_seconds", "30")},
+        {"admin", adminOverviewValues()},
+        {"admin-install", adminInstallValues()},
     };
     for (const auto& [name, sample] : cases) {
         BOOST_TEST_CONTEXT(name)
