@@ -305,6 +305,9 @@ HttpResponse App::callback(const HttpRequest& request)
         values.set("title", _config.appName + " is installed")
             .set("account_id", install.accountId)
             .set("test_mode", !install.livemode);
+        if (_options.accountName)
+            if (const auto name = _options.accountName(install.accountId))
+                values.set("account_name", *name);
         return page(200, "success", values, request);
     }
 

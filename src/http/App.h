@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/AppConfig.h"
+#include "core/AccountNameLookup.h"
 #include "core/StateToken.h"
 #include "core/Stores.h"
 #include "http/HttpTypes.h"
@@ -19,6 +20,9 @@ struct AppOptions {
     /// Serve the local stand-in for Stripe's consent step under /_dev/
     /// (only ever enabled by `serve --dev` on a loopback address).
     bool devMarketplace = false;
+    /// The account's display name for the success page (Stripe API, short
+    /// timeout); empty when no api_key is configured: no name shown.
+    AccountNameLookup accountName;
 };
 
 class App {

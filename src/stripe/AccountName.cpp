@@ -1,6 +1,9 @@
 #include "stripe/AccountName.h"
 
+#include <chrono>
+#include <future>
 #include <memory>
+#include <thread>
 
 #include "core/InstallSync.h"
 
@@ -47,8 +50,21 @@ AccountNameLookup makeAccountNameLookup(const AppConfig& config, Logger& log, in
         return {};
     }
     Logger* logger = &log;
-    return [client, logger, timeoutMs](const std::string& accountId) {
-        return fetchName(*client, accountId, timeoutMs, logger);
+    return [client, logger, timeoutMs](const std::string& accountId) -> std::optional<std::string> {
+        // A hard deadline of our own: a socket timeout does not bound every
+        // way a server can stall (seen with a TLS server answering late), and
+        // the page must never wait longer than timeoutMs. A late answer is
+        // dropped by the detached thread, which holds everything it uses.
+        auto answer = std::make_shared<std::promise<std::optional<std::string>>>();
+        auto future = answer->get_future();
+        std::thread([client, logger, timeoutMs, accountId, answer] {
+            answer->set_value(fetchName(*client, accountId, timeoutMs, logger));
+        }).detach();
+        if (future.wait_for(std::chrono::milliseconds(timeoutMs)) == std::future_status::ready)
+            return future.get();
+        logger->warn("account_name_unavailable",
+                     {{"account", accountId}, {"cause", "no answer within " + std::to_string(timeoutMs) + " ms"}});
+        return std::nullopt;
     };
 }
 

@@ -1,5 +1,7 @@
 #include "transport/Runtime.h"
 
+#include "stripe/AccountName.h"
+
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -43,6 +45,7 @@ std::unique_ptr<Runtime> Runtime::load(const std::string& configPath)
     runtime->config = loadAppConfig(configPath, processEnvironment());
     runtime->templates.emplace(TemplateRenderer::load(runtime->config.templatesDir));
     runtime->clock = systemClock(runtime->log);
+    runtime->options.accountName = makeAccountNameLookup(runtime->config, runtime->log);
     return runtime;
 }
 

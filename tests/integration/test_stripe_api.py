@@ -16,7 +16,8 @@ import threading
 import time
 import urllib.parse
 
-from si_harness import BINARY, Tally, free_port, remove_dir, temp_dir, write_config
+from si_harness import (BINARY, Browser, Server, Tally, callback_query, free_port, install_link_from_page, query_of,
+                        remove_dir, temp_dir, write_config)
 
 t = Tally("stripe api")
 TEST_KEY = "sk_test_51IntegrationFakeKey0123456789abcdefSECRET"
@@ -123,6 +124,10 @@ class FakeStripe:
             return 401, self.error("authentication_error", f"Invalid API Key provided: {key}"), {}
         if path.startswith("/v1/accounts/"):
             account = path.rsplit("/", 1)[1]
+            if account == "acct_Slow":
+                time.sleep(3)
+                return 200, {"id": account, "object": "account",
+                             "settings": {"dashboard": {"display_name": "Too Late Ltd"}}}, {}
             if account == "acct_Good":
                 return 200, {"id": account, "object": "account",
                              "settings": {"dashboard": {"display_name": "Rocket Rides"}}}, {}
@@ -375,6 +380,33 @@ def test_sync(config, fake, directory):
             "an unexpected answer changes nothing", result.stderr)
 
 
+def test_success_page_account_name(directory, fake):
+    """The success page greets the account by its Stripe display name; a slow
+    or failing API never breaks the page and delays it by the short timeout
+    at most."""
+    port = free_port()
+    config = api_config(directory, fake, name="page.ini", **{
+        "site.redirect_uri": f"http://127.0.0.1:{port}/callback",
+        "database.connection": os.path.join(directory, "page.db")})
+    with Server(config, port, dev=False) as server:
+        for account, expect_name in [("acct_Good", "Rocket Rides"), ("acct_Missing", None), ("acct_Slow", None)]:
+            browser = Browser(server.base)
+            state = query_of(install_link_from_page(browser.get("/").text))["state"]
+            started = time.time()
+            page = browser.get("/callback?" + callback_query(state, account_id=account))
+            took = time.time() - started
+            t.check(page.status == 200 and account in page.text, f"success page for {account}", page.status)
+            if expect_name:
+                t.check(expect_name in page.text, f"{account}: the page names the account", page.text[-400:])
+            else:
+                t.check("Rocket Rides" not in page.text and "Too Late" not in page.text,
+                        f"{account}: no name, and the page still answers")
+            t.check(took < 2.8, f"{account}: answered in {took:.2f} s (lookup timeout 1.5 s)")
+        log = server.log_text()
+        seen_output.append(log)
+    t.check("account_name_unavailable" in log, "a failed lookup is logged")
+
+
 def main():
     directory = temp_dir("si-stripe-api-")
     fake = FakeStripe(directory)
@@ -384,6 +416,7 @@ def main():
         t.run(test_retries, config, fake)
         t.run(test_errors, config, fake, directory)
         t.run(test_sync, config, fake, directory)
+        t.run(test_success_page_account_name, directory, fake)
         leaked = [text for text in seen_output if "IntegrationFakeKey" in text]
         t.check(not leaked, "no output of any command holds the API key", leaked[:1])
     finally:
