@@ -1,4 +1,5 @@
 #include "core/AdminAuth.h"
+#include "core/Text.h"
 
 #include <algorithm>
 
@@ -71,15 +72,11 @@ std::optional<std::string> base64UrlDecode(std::string_view text)
 
 std::optional<std::int64_t> parseDecimal(std::string_view digits, std::size_t maxDigits)
 {
-    if (digits.empty() || digits.size() > maxDigits || (digits.size() > 1 && digits[0] == '0'))
+    // The formats we write never have leading zeros: refuse them, so each
+    // value has exactly one spelling.
+    if (digits.size() > 1 && digits[0] == '0')
         return std::nullopt;
-    std::int64_t value = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        value = value * 10 + (c - '0');
-    }
-    return value;
+    return parseDecimalDigits(digits, maxDigits);
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator)

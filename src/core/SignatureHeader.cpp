@@ -4,23 +4,6 @@
 #include "core/Text.h"
 
 namespace si {
-namespace {
-
-std::optional<std::int64_t> parseUnixSeconds(std::string_view digits)
-{
-    // 18 digits cannot overflow an int64; no real timestamp needs more.
-    if (digits.empty() || digits.size() > 18)
-        return std::nullopt;
-    std::int64_t value = 0;
-    for (char c : digits) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        value = value * 10 + (c - '0');
-    }
-    return value;
-}
-
-} // namespace
 
 SignatureHeader parseSignatureHeader(std::string_view header)
 {
@@ -36,7 +19,7 @@ SignatureHeader parseSignatureHeader(std::string_view header)
             std::string_view key = item.substr(0, eq);
             std::string_view value = item.substr(eq + 1);
             if (key == "t")
-                parsed.timestamp = parseUnixSeconds(value);
+                parsed.timestamp = parseDecimalDigits(value); // 18 digits: no real timestamp needs more
             else if (key == "v1")
                 parsed.v1Signatures.emplace_back(value);
         }

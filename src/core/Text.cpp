@@ -100,6 +100,19 @@ std::string_view trimWhitespace(std::string_view text)
     return text;
 }
 
+std::optional<std::int64_t> parseDecimalDigits(std::string_view digits, std::size_t maxDigits)
+{
+    if (digits.empty() || digits.size() > maxDigits || maxDigits > 18)
+        return std::nullopt;
+    std::int64_t value = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    return value;
+}
+
 std::vector<std::string> splitCommaList(std::string_view list)
 {
     std::vector<std::string> items;

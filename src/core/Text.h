@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,10 @@ std::string asciiLower(std::string_view text);
 
 /// `text` without leading and trailing spaces and tabs.
 std::string_view trimWhitespace(std::string_view text);
+
+/// `digits` as a non-negative integer when it is 1..maxDigits decimal digits
+/// (maxDigits ≤ 18, so it cannot overflow); nullopt otherwise.
+std::optional<std::int64_t> parseDecimalDigits(std::string_view digits, std::size_t maxDigits = 18);
 
 /// The non-empty, trimmed items of a comma-separated list ("a, b,,c" → a b c).
 std::vector<std::string> splitCommaList(std::string_view list);

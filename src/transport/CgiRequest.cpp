@@ -46,35 +46,41 @@ HttpRequest requestFromCgi(const CgiParam& param, const CgiRead& read)
         if (const char* value = param(variable))
             request.headers[header] = value;
 
+    readBodyByContentLength(request, read);
+    return request;
+}
+
+void readBodyByContentLength(HttpRequest& request, const CgiRead& read)
+{
     const auto length = request.header("content-length");
     const bool expectsBody = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
     if (!length || length->empty()) {
         if (expectsBody)
             request.bodyProblem = HttpRequest::BodyProblem::BadLength;
-        return request;
+        return;
     }
-    if (length->size() > 12 || length->find_first_not_of("0123456789") != std::string::npos) {
+    const auto declared = parseDecimalDigits(*length, 12);
+    if (!declared) {
         request.bodyProblem = HttpRequest::BodyProblem::BadLength;
-        return request;
+        return;
     }
-    const unsigned long long declared = std::stoull(*length);
-    if (declared > kMaxBodyBytes) {
+    if (static_cast<std::uint64_t>(*declared) > kMaxBodyBytes) {
         request.bodyProblem = HttpRequest::BodyProblem::TooLarge;
-        return request;
+        return;
     }
-    request.body.resize(static_cast<std::size_t>(declared));
+    const auto size = static_cast<std::size_t>(*declared);
+    request.body.resize(size);
     std::size_t got = 0;
-    while (got < declared) {
-        const std::size_t n = read(request.body.data() + got, static_cast<std::size_t>(declared) - got);
+    while (got < size) {
+        const std::size_t n = read(request.body.data() + got, size - got);
         if (n == 0)
             break;
         got += n;
     }
-    if (got != declared) {
+    if (got != size) {
         request.body.clear();
         request.bodyProblem = HttpRequest::BodyProblem::BadLength;
     }
-    return request;
 }
 
 std::string formatCgiResponse(const HttpResponse& response)

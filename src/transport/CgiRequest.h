@@ -19,6 +19,12 @@ using CgiRead = std::function<std::size_t(char* buffer, std::size_t size)>;
 /// bodyProblem says why).
 HttpRequest requestFromCgi(const CgiParam& param, const CgiRead& read);
 
+/// Reads the body of `request` (its headers already filled) through `read`:
+/// only when Content-Length is present, decimal and at most kMaxBodyBytes;
+/// otherwise sets bodyProblem (a POST without a length is BadLength). Shared
+/// by every transport, so each refuses the same bodies the same way.
+void readBodyByContentLength(HttpRequest& request, const CgiRead& read);
+
 /// The response in CGI form: "Status: …" and headers, a blank line, the body.
 std::string formatCgiResponse(const HttpResponse& response);
 

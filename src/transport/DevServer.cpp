@@ -16,6 +16,7 @@
 #include <Poco/URI.h>
 
 #include "core/Text.h"
+#include "transport/CgiRequest.h"
 
 namespace si {
 namespace {
@@ -37,28 +38,11 @@ HttpRequest toHttpRequest(Poco::Net::HTTPServerRequest& in)
         request.headers[asciiLower(name)] = value;
     request.remoteAddr = in.clientAddress().host().toString();
 
-    const auto length = request.header("content-length");
-    const bool expectsBody = request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
-    if (!length) {
-        if (expectsBody)
-            request.bodyProblem = HttpRequest::BodyProblem::BadLength;
-        return request;
-    }
-    if (length->empty() || length->size() > 12 || length->find_first_not_of("0123456789") != std::string::npos) {
-        request.bodyProblem = HttpRequest::BodyProblem::BadLength;
-        return request;
-    }
-    const unsigned long long declared = std::stoull(*length);
-    if (declared > kMaxBodyBytes) {
-        request.bodyProblem = HttpRequest::BodyProblem::TooLarge;
-        return request;
-    }
-    request.body.resize(static_cast<std::size_t>(declared));
-    in.stream().read(request.body.data(), static_cast<std::streamsize>(declared));
-    if (static_cast<unsigned long long>(in.stream().gcount()) != declared) {
-        request.body.clear();
-        request.bodyProblem = HttpRequest::BodyProblem::BadLength;
-    }
+    std::istream& body = in.stream();
+    readBodyByContentLength(request, [&body](char* buffer, std::size_t size) {
+        body.read(buffer, static_cast<std::streamsize>(size));
+        return static_cast<std::size_t>(body.gcount());
+    });
     return request;
 }
 
