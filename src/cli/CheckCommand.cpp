@@ -16,7 +16,6 @@
 #include "core/Text.h"
 #include "store/OpenStore.h"
 #include "store/SqlDialect.h"
-#include "transport/DevServer.h"
 #include "web/TemplateRenderer.h"
 
 namespace si::cli {

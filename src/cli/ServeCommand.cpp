@@ -3,6 +3,7 @@
 #include "cli/Arguments.h"
 #include "cli/CommandRegistry.h"
 #include "cli/LoadRuntime.h"
+#include "core/Text.h"
 #include "transport/DevServer.h"
 
 namespace si::cli {

@@ -163,13 +163,6 @@ std::optional<std::int64_t> parseWholeNumber(const std::string& text)
     return number;
 }
 
-bool isLoopback(const std::string& host)
-{
-    if (host == "localhost" || host == "::1")
-        return true;
-    return host.rfind("127.", 0) == 0 && host.find_first_not_of("0123456789.") == std::string::npos;
-}
-
 /// Parsed http(s) URL, or nothing when `text` is not an absolute http(s) URL
 /// with a host and without spaces or control characters.
 std::optional<Poco::URI> httpUrl(const std::string& text)
@@ -430,7 +423,7 @@ private:
                     "a whole number of seconds, 0 or more (0 turns the timestamp check off)");
         if (const auto base = value("stripe", "install_link_base")) {
             const auto uri = httpUrl(*base);
-            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopbackHost(uri->getHost()));
             if (!secure || !uri->getRawQuery().empty() || base->find_first_of("?#") != std::string::npos)
                 keyProblem("stripe", "install_link_base",
                            "must be an absolute https:// URL without '?' or '#' (http:// only on 127.0.0.1, "
@@ -487,7 +480,7 @@ private:
         config.apiKey = apiKey();
         if (const auto base = value("stripe", "api_base")) {
             const auto uri = httpUrl(*base);
-            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopbackHost(uri->getHost()));
             std::string path = uri ? uri->getPath() : "";
             while (!path.empty() && path.back() == '/')
                 path.pop_back();
@@ -628,7 +621,7 @@ private:
             keyProblem("notify", "command", "and [notify] url are both set: notify by one of them only");
         if (url) {
             const auto uri = httpUrl(*url);
-            const bool secure = uri && (uri->getScheme() == "https" || isLoopback(uri->getHost()));
+            const bool secure = uri && (uri->getScheme() == "https" || isLoopbackHost(uri->getHost()));
             if (!secure || url->find('#') != std::string::npos || !uri->getUserInfo().empty())
                 keyProblem("notify", "url",
                            "must be an https:// URL without '#' or user info (http:// only on 127.0.0.1, localhost "

@@ -113,6 +113,13 @@ std::optional<std::int64_t> parseDecimalDigits(std::string_view digits, std::siz
     return value;
 }
 
+bool isLoopbackHost(std::string_view host)
+{
+    if (host == "localhost" || host == "::1" || host == "[::1]")
+        return true;
+    return host.rfind("127.", 0) == 0 && host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
 std::vector<std::string> splitCommaList(std::string_view list)
 {
     std::vector<std::string> items;

@@ -31,6 +31,10 @@ std::string_view trimWhitespace(std::string_view text);
 /// (maxDigits ≤ 18, so it cannot overflow); nullopt otherwise.
 std::optional<std::int64_t> parseDecimalDigits(std::string_view digits, std::size_t maxDigits = 18);
 
+/// True for a loopback host name or address: localhost, ::1 ([::1]) and
+/// 127.x.y.z (digits and dots only, so "127.evil.example" is not one).
+bool isLoopbackHost(std::string_view host);
+
 /// The non-empty, trimmed items of a comma-separated list ("a, b,,c" → a b c).
 std::vector<std::string> splitCommaList(std::string_view list);
 

@@ -90,11 +90,6 @@ private:
 
 } // namespace
 
-bool isLoopbackHost(const std::string& host)
-{
-    return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
-}
-
 int serveHttp(Runtime& runtime, const std::string& host, unsigned short port)
 {
     // Block the stop signals in every thread; the main thread waits for one.

@@ -9,7 +9,5 @@ namespace si {
 /// Serves until SIGINT/SIGTERM. `listen` is host:port. Returns the exit code.
 int serveHttp(Runtime& runtime, const std::string& host, unsigned short port);
 
-/// True for 127.0.0.0/8, ::1 and "localhost".
-bool isLoopbackHost(const std::string& host);
 
 } // namespace si

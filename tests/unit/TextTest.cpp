@@ -39,4 +39,24 @@ BOOST_AUTO_TEST_CASE(comma_lists)
     BOOST_TEST(si::splitCommaList("").empty());
 }
 
+BOOST_AUTO_TEST_CASE(loopback_hosts)
+{
+    for (const char* host : {"localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]"})
+        BOOST_TEST(si::isLoopbackHost(host), host);
+    for (const char* host : {"127.evil.example", "127.0.0.1.nip.io", "0.0.0.0", "10.0.0.1", "example.com", "", "localhost.evil"})
+        BOOST_TEST(!si::isLoopbackHost(host), host);
+}
+
+BOOST_AUTO_TEST_CASE(decimal_digits)
+{
+    BOOST_TEST(*si::parseDecimalDigits("0") == 0);
+    BOOST_TEST(*si::parseDecimalDigits("1764395301") == 1764395301);
+    BOOST_TEST(*si::parseDecimalDigits("999999999999999999") == 999999999999999999LL);
+    BOOST_TEST(!si::parseDecimalDigits("1000000000000000000").has_value()); // 19 digits
+    BOOST_TEST(!si::parseDecimalDigits("").has_value());
+    BOOST_TEST(!si::parseDecimalDigits("12a").has_value());
+    BOOST_TEST(!si::parseDecimalDigits("-1").has_value());
+    BOOST_TEST(!si::parseDecimalDigits("123", 2).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
