@@ -4,14 +4,18 @@
 # (found with ldd, loaded through an $ORIGIN-relative run path), the
 # templates, the example configuration, the server configurations and
 # (DT_RPATH, not RUNPATH, so the bundled libraries find each other too),
-# INSTALL. Output: dist/stripe-install-VERSION-ARCH.tar.gz
+# INSTALL. PostgreSQL support is the module lib/stripe-install-postgresql.so
+# (loaded only for connector = postgresql) with libpq and its libraries
+# beside it in lib/ (its run path is $ORIGIN). Output: dist/stripe-install-VERSION-ARCH.tar.gz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${DIST_BUILD:-build-dist}"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON '-DCMAKE_INSTALL_RPATH=$ORIGIN/lib' \
-  -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags >/dev/null
-cmake --build "$build" -j "$(nproc)" --target stripe-install
+  -DCMAKE_EXE_LINKER_FLAGS=-Wl,--disable-new-dtags \
+  -DCMAKE_MODULE_LINKER_FLAGS=-Wl,--disable-new-dtags >/dev/null
+cmake --build "$build" -j "$(nproc)" --target stripe-install stripe-install-postgresql
+module="$build/stripe-install-postgresql.so"
 version="$("$build/stripe-install" --version | head -1 | cut -d' ' -f2)"
 arch="$(uname -m)"
 name="stripe-install-$version-$arch"
@@ -21,8 +25,11 @@ root="$stage/$name"
 mkdir -p "$root/lib"
 cp "$build/stripe-install" "$root/"
 strip --strip-unneeded "$root/stripe-install"
-# Every library but the C runtime every Debian/Ubuntu host has.
-ldd "$build/stripe-install" | awk '/=> \// {print $3}' | while read -r lib; do
+cp "$module" "$root/lib/"
+strip --strip-unneeded "$root/lib/stripe-install-postgresql.so"
+# Every library of the program and of the PostgreSQL module but the C runtime
+# every Debian/Ubuntu host has.
+{ ldd "$build/stripe-install"; ldd "$module"; } | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
     libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|ld-linux*|libstdc++.so.*|libgcc_s.so.*) ;;
     *) cp -L "$lib" "$root/lib/" ;;

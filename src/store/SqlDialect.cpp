@@ -1,12 +1,10 @@
 #include "store/SqlDialect.h"
 
 #include "core/StoreError.h"
+#include "store/PostgresModule.h"
 
-#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/String.h>
-
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <cctype>
@@ -45,11 +43,9 @@ SqlDialect SqlDialect::forConnector(const std::string& connector)
 
 std::string SqlDialect::registerConnector() const
 {
-    static std::once_flag sqlite, postgres;
-    if (isPostgres()) {
-        std::call_once(postgres, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
-        return Poco::Data::PostgreSQL::Connector::KEY;
-    }
+    static std::once_flag sqlite;
+    if (isPostgres())
+        return postgres::registerConnector(); // loads the module (once)
     std::call_once(sqlite, [] { Poco::Data::SQLite::Connector::registerConnector(); });
     return Poco::Data::SQLite::Connector::KEY;
 }
@@ -126,11 +122,9 @@ std::string SqlDialect::connectorString(const std::string& connection, const std
     if (!isPostgres())
         return connection;
     const std::string shown = redactConnectionString(connection);
-    char* error = nullptr;
-    PQconninfoOption* options = PQconninfoParse(connection.c_str(), &error);
-    if (!options) {
-        std::string why = error ? error : "out of memory";
-        PQfreemem(error);
+    std::vector<std::pair<std::string, std::string>> options;
+    std::string why;
+    if (!postgres::parseConninfo(connection, options, why)) {
         while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
             why.pop_back();
         throw StoreError("the PostgreSQL connection string cannot be read (" + why +
@@ -139,11 +133,8 @@ std::string SqlDialect::connectorString(const std::string& connection, const std
     }
     std::string out;
     std::string problem;
-    for (PQconninfoOption* option = options; option->keyword; ++option) {
-        if (!option->val || !*option->val)
-            continue;
-        const std::string key = option->keyword;
-        const std::string value = key == "password" && !password.empty() ? password : option->val;
+    for (const auto& [key, val] : options) {
+        const std::string value = key == "password" && !password.empty() ? password : val;
         if (value.find_first_of(" \t\n\r'\\") != std::string::npos && problem.empty())
             problem = key == "password" ? "the password holds a space, a quote or a backslash, which Poco's"
                                           " PostgreSQL connector cannot pass on: use PGPASSWORD or ~/.pgpass"
@@ -151,7 +142,6 @@ std::string SqlDialect::connectorString(const std::string& connection, const std
                                           " Poco's PostgreSQL connector cannot pass on";
         out += (out.empty() ? "" : " ") + key + "=" + value;
     }
-    PQconninfoFree(options);
     if (!password.empty() && out.find("password=") == std::string::npos) {
         if (password.find_first_of(" \t\n\r'\\") != std::string::npos && problem.empty())
             problem = "the password from [database] password_file holds a space, a quote or a backslash, which"

@@ -1,10 +1,10 @@
 #include "store/SqlStore.h"
 
 #include "store/MerchantTables.h"
+#include "store/PostgresModule.h"
 #include "store/Schema.h"
 #include "store/SqlDialect.h"
 
-#include <Poco/Data/PostgreSQL/SessionHandle.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
@@ -341,7 +341,7 @@ void SqlStore::open()
         // Poco 1.11 leaks libpq's connection object when a connect fails, so
         // an unreachable server (an outage: every request tries again) is
         // found with PQping, which frees what it allocates.
-        if (PQping(_connectionString.c_str()) == PQPING_NO_RESPONSE)
+        if (postgres::noResponse(_connectionString))
             throw StoreError("could not connect to the PostgreSQL server (is it running, and is the host and port"
                              " in [database] connection right?): " + _databaseName);
         // Kept only once set up, so that a failed reconnect is tried again.
@@ -420,8 +420,7 @@ void SqlStore::dropBroken()
     if (_session && _dialect->isPostgres()) {
         bool alive = false;
         try {
-            auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(_session->getProperty("handle"));
-            alive = handle && PQstatus(*handle) == CONNECTION_OK;
+            alive = postgres::sessionAlive(_session->getProperty("handle"));
         } catch (...) {
         }
         if (!alive)

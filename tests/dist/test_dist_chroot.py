@@ -286,6 +286,26 @@ def checks():
                 "`stripe-install --version` runs in the chroot", (got.stdout + got.stderr)[:400])
         print(f"     {got.stdout.strip().splitlines()[0] if got.stdout.strip() else ''}")
 
+    with step("PostgreSQL module: bundled, resolves and loads in the chroot"):
+        module = f"{bundle}/lib/stripe-install-postgresql.so"
+        got = run(["chroot", ROOT, "/usr/bin/ldd", program])
+        t.check("libpq" not in got.stdout, "the program itself does not link libpq", got.stdout)
+        got = run(["chroot", ROOT, "/usr/bin/ldd", module])
+        pq = [line.split("=>")[1].split()[0] for line in got.stdout.splitlines() if "libpq" in line and "=>" in line]
+        t.check(got.returncode == 0 and "not found" not in got.stdout and bool(pq) and pq[0].startswith(f"{bundle}/lib/"),
+                "lib/stripe-install-postgresql.so resolves in the chroot, libpq from the bundle ($ORIGIN)",
+                got.stdout + got.stderr)
+        pg_dir = os.path.join(ROOT, "srv", "config-pg")
+        os.makedirs(pg_dir, exist_ok=True)
+        write_config(pg_dir, redirect_uri=REDIRECT_URI, templates=f"{bundle}/templates",
+                     database="host=127.0.0.1 port=1 dbname=installs connect_timeout=2",
+                     extra={"database.connector": "postgresql"})
+        got = subprocess.run(["chroot", ROOT, "/usr/bin/env", "-i", program, "check", "--config",
+                              "/srv/config-pg/stripe-install.ini"], capture_output=True, text=True, timeout=60)
+        out = got.stdout + got.stderr
+        t.check("could not connect to the PostgreSQL server" in out and "not installed" not in out,
+                "connector = postgresql loads the module (no server there: \"could not connect\")", out[-600:])
+
     with step("CGI GET / (install page)"):
         got, headers, body = cgi(program, config, "/")
         t.check(got.stdout.startswith(b"Status: 200"), "GET / answers Status: 200",

@@ -158,6 +158,24 @@ def test_racing_callbacks_over_both_hosts(a, b, cluster):
     t.check(len(cluster.installs("acct_TwoHostsRace01")) == 1, "one install row for the race")
 
 
+def test_module_loaded_lazily(a, binary):
+    """PostgreSQL support is the module stripe-install-postgresql.so: the
+    program itself does not link libpq; without the module, connector =
+    postgresql fails naming the file."""
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, timeout=30).stdout
+    t.check("libpq" not in ldd and "krb5" not in ldd, "the program does not link libpq (nor Kerberos)", ldd)
+    empty = tempfile.mkdtemp(prefix="si-no-module-")
+    try:
+        result = subprocess.run([binary, "check", "--config", a.config], capture_output=True, text=True, timeout=60,
+                                env=dict(os.environ, STRIPE_INSTALL_MODULE_DIR=empty))
+    finally:
+        os.rmdir(empty)
+    out = result.stdout + result.stderr
+    t.check(result.returncode != 0, "check fails without the PostgreSQL module", result.returncode)
+    t.check("PostgreSQL support is not installed" in out and "stripe-install-postgresql.so" in out,
+            "the error says PostgreSQL support is not installed and names the module", out)
+
+
 def test_health_and_logs(a, b, cluster):
     for name, site in (("A", a), ("B", b)):
         health = Browser(site.base).get(site.healthz_url)
@@ -194,6 +212,7 @@ def main():
         t.run(test_webhook_applies_once, a, b, cluster)
         t.run(test_racing_callbacks_over_both_hosts, a, b, cluster)
         t.run(test_health_and_logs, a, b, cluster)
+        t.run(test_module_loaded_lazily, a, binary)
         for server in servers:
             t.check(server.stop(signal.SIGINT), f"{server.name} stops on SIGINT")
         for site in sites:

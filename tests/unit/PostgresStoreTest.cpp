@@ -6,7 +6,6 @@
 #include "store/SqlDialect.h"
 #include "store/SqlStore.h"
 
-#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/Session.h>
 
 #include <chrono>
@@ -48,8 +47,9 @@ boost::test_tools::assertion_result postgresConfigured(boost::unit_test::test_un
 
 Poco::Data::Session rawSession()
 {
-    Poco::Data::PostgreSQL::Connector::registerConnector();
-    return Poco::Data::Session(Poco::Data::PostgreSQL::Connector::KEY, conninfo());
+    // Through the module (stripe-install-postgresql.so), as the program does.
+    const std::string key = si::SqlDialect::forConnector("postgresql").registerConnector();
+    return Poco::Data::Session(key, conninfo());
 }
 
 /// Each case gets an empty schema of its own: every connection of the case
