@@ -102,7 +102,10 @@ def test_shared_flow(site):
 
 
 def test_several_processes(site):
-    """Concurrent flows make mod_fcgid start more than one process."""
+    """Concurrent flows make mod_fcgid start more than one process. It spawns
+    only when requests queue, which a fast program on a busy 2-core machine
+    may avoid for a while, so the burst is repeated (up to 4 rounds) until a
+    second process shows; every flow of every round must succeed."""
     seen = set()
 
     def flow(i):
@@ -110,9 +113,13 @@ def test_several_processes(site):
         seen.update(program_processes(site.config))
         return done.status
 
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(flow, range(48)))
-    t.check(statuses.count(200) == len(statuses), "48 concurrent flows all succeed",
+    statuses = []
+    for round_number in range(4):
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            statuses += list(pool.map(flow, range(round_number * 48, (round_number + 1) * 48)))
+        if len(seen) >= 2:
+            break
+    t.check(statuses.count(200) == len(statuses), f"{len(statuses)} concurrent flows all succeed",
             {s: statuses.count(s) for s in set(statuses)})
     t.check(len(seen) >= 2, f"mod_fcgid ran several processes ({len(seen)})", sorted(seen))
     rows = {r["account_id"] for r in site.installs()}
