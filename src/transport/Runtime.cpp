@@ -129,8 +129,19 @@ HttpResponse Worker::handle(const HttpRequest& request)
                                          _runtime.log, _runtime.options);
             if (asciiLower(_runtime.config.dbConnector) == "sqlite") {
                 _databaseFile = fileIdentity(_runtime.config.dbConnection); // none for ":memory:"
-                if (_databaseFile)
+                if (_databaseFile) {
+                    const auto device = static_cast<unsigned long long>(_databaseFile->device);
+                    const auto inode = static_cast<unsigned long long>(_databaseFile->inode);
+                    // Whichever worker first opens a restored or replaced file says so.
+                    if (_runtime.databaseFileSeen &&
+                        (_runtime.seenDevice.exchange(device) != device || _runtime.seenInode.exchange(inode) != inode))
+                        _runtime.log.warn("store_reopened",
+                                          {{"cause", "the database file was replaced while the program ran: " +
+                                                         _runtime.config.dbConnection}});
+                    _runtime.seenDevice = device;
+                    _runtime.seenInode = inode;
                     _runtime.databaseFileSeen = true;
+                }
             }
         } catch (const StoreError& e) {
             _store.reset();

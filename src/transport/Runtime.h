@@ -29,6 +29,9 @@ struct Runtime {
     /// Set once any worker has opened the SQLite file: from then on a
     /// missing file means it was deleted, and must not be created anew.
     std::atomic<bool> databaseFileSeen{false};
+    /// The identity (device, inode) of the SQLite file last opened, so a
+    /// worker opening a replaced file says so in the log.
+    std::atomic<unsigned long long> seenDevice{0}, seenInode{0};
     /// Raised by a worker that answered 503 for a store fault: every worker
     /// then reopens its connection, so none keeps one opened read-only.
     std::atomic<unsigned> storeGeneration{0};
