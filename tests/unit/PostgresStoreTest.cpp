@@ -80,17 +80,7 @@ struct PostgresStoreFixture {
     }
 };
 
-template <class Action>
-void checkStoreError(Action&& action, const std::string& expectedPart)
-{
-    try {
-        action();
-        BOOST_ERROR("no StoreError; expected one saying: " << expectedPart);
-    } catch (const si::StoreError& error) {
-        BOOST_CHECK_MESSAGE(std::string(error.what()).find(expectedPart) != std::string::npos,
-                            "message \"" << error.what() << "\" lacks \"" << expectedPart << "\"");
-    }
-}
+using si::storetest::checkStoreError;
 
 } // namespace
 
@@ -232,31 +222,6 @@ BOOST_FIXTURE_TEST_CASE(password_never_appears_in_messages, PostgresStoreFixture
         store.ping();
         BOOST_TEST(store.databaseName().find(right) == std::string::npos);
     }
-}
-
-BOOST_FIXTURE_TEST_CASE(failed_outbox_insert_rolls_back_the_install, PostgresStoreFixture)
-{
-    // The install change and its notification commit together: when the
-    // outbox row cannot be written, the install is not recorded and the
-    // state stays unused (the visitor can retry).
-    auto store = openNotifying();
-    store->saveState(si::storetest::makeState("t1"));
-    {
-        auto session = raw();
-        session << "ALTER TABLE notification_outbox RENAME TO notification_outbox_away", now;
-    }
-    checkStoreError([&] { si::storetest::consume(*store, "t1", kT0 + 1, si::storetest::callbackInstall("acct_A")); },
-                    "notification_outbox");
-    BOOST_TEST(store->findInstalls("acct_A").empty());
-    BOOST_TEST(store->installHistory("acct_A").empty());
-    {
-        auto session = raw();
-        session << "ALTER TABLE notification_outbox_away RENAME TO notification_outbox", now;
-    }
-    BOOST_TEST(si::storetest::code(si::storetest::consume(*store, "t1", kT0 + 2,
-                                                          si::storetest::callbackInstall("acct_A")).outcome) ==
-               si::storetest::code(si::ConsumeOutcome::Consumed));
-    BOOST_TEST(si::storetest::allEntries(*store).size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,10 +9,13 @@
 // must be callable from several threads at once. The fixture also has
 //     si::storetest::StoreFactory openNotifying;
 // the same, with notifications enabled ([notify] set). Every store is also
-// an si::Outbox (the merchant's-side cases reach it with outboxOf).
+// an si::Outbox (the merchant's-side cases reach it with outboxOf), and a
+// member `raw()` returning a Poco::Data::Session on the same database, for
+// the cases that break the schema on purpose.
 #include <boost/test/unit_test.hpp>
 
 #include "core/Outbox.h"
+#include "core/StoreError.h"
 #include "core/Stores.h"
 
 #include <algorithm>
@@ -32,6 +35,21 @@ namespace si {
 namespace storetest {
 
 using StoreFactory = std::function<std::unique_ptr<Store>()>;
+/// Runs one SQL statement on the test's database, outside any Store.
+using RunSql = std::function<void(const std::string& sql)>;
+
+/// Checks that `action` throws StoreError whose message contains `expectedPart`.
+template <class Action>
+void checkStoreError(Action&& action, const std::string& expectedPart)
+{
+    try {
+        action();
+        BOOST_ERROR("no StoreError; expected one saying: " << expectedPart);
+    } catch (const si::StoreError& error) {
+        BOOST_CHECK_MESSAGE(std::string(error.what()).find(expectedPart) != std::string::npos,
+                            "message \"" << error.what() << "\" lacks \"" << expectedPart << "\"");
+    }
+}
 
 constexpr std::int64_t kT0 = 1'700'000'000; ///< a fixed "now" (Unix seconds)
 constexpr std::int64_t kTtl = 600;
@@ -854,6 +872,23 @@ inline void two_connections_interleave_writes(const StoreFactory& open)
     BOOST_TEST(b->listInstalls(InstallFilter{true, {}}).size() == 1u); // acct_B
 }
 
+inline void failed_outbox_insert_rolls_back_the_install(const StoreFactory& openNotifying, const RunSql& runSql)
+{
+    // The install change and its notification commit together: when the
+    // outbox row cannot be written, the install is not recorded and the
+    // state stays unused (the visitor can retry).
+    auto store = openNotifying();
+    store->saveState(makeState("t1"));
+    runSql("ALTER TABLE notification_outbox RENAME TO notification_outbox_away");
+    checkStoreError([&] { consume(*store, "t1", kT0 + 1, callbackInstall("acct_A")); }, "notification_outbox");
+    BOOST_TEST(store->findInstalls("acct_A").empty());
+    BOOST_TEST(store->installHistory("acct_A").empty());
+    runSql("ALTER TABLE notification_outbox_away RENAME TO notification_outbox");
+    BOOST_TEST(code(consume(*store, "t1", kT0 + 2, callbackInstall("acct_A")).outcome) ==
+               code(ConsumeOutcome::Consumed));
+    BOOST_TEST(allEntries(*store).size() == 1u);
+}
+
 } // namespace storetest
 } // namespace si
 
@@ -864,6 +899,16 @@ inline void two_connections_interleave_writes(const StoreFactory& open)
 /// Boost test case named after the function above.
 #define SI_STORE_TEST_CASE_NOTIFYING(Fixture, name) \
     BOOST_FIXTURE_TEST_CASE(name, Fixture) { ::si::storetest::name(open, openNotifying); }
+
+/// A case that also needs the fixture's raw() session.
+#define SI_STORE_TEST_CASE_RAW_SQL(Fixture, name)                                                   \
+    BOOST_FIXTURE_TEST_CASE(name, Fixture)                                                          \
+    {                                                                                               \
+        ::si::storetest::name(openNotifying, [this](const std::string& sql) {                       \
+            auto session = raw();                                                                   \
+            session << sql, Poco::Data::Keywords::now;                                              \
+        });                                                                                         \
+    }
 
 #define SI_SHARED_STORE_TEST_CASES(Fixture)                                            \
     SI_STORE_TEST_CASE(Fixture, consume_records_install_with_ref)                      \
@@ -894,4 +939,5 @@ inline void two_connections_interleave_writes(const StoreFactory& open)
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_entry_exists_iff_the_change_committed) \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_claim_is_exclusive_between_stores)    \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_due_keeps_per_account_order)          \
-    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_delivers_in_order_and_gives_up)
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_delivers_in_order_and_gives_up)       \
+    SI_STORE_TEST_CASE_RAW_SQL(Fixture, failed_outbox_insert_rolls_back_the_install)
