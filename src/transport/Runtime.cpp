@@ -67,33 +67,73 @@ std::optional<FileIdentity> fileIdentity(const std::string& path)
     return FileIdentity{info.st_dev, info.st_ino};
 }
 
-bool Worker::databaseFileStillThere(const HttpRequest& request)
+bool SharedStore::fileStillThere(const std::string& requestPath)
 {
-    if (asciiLower(_runtime.config.dbConnector) != "sqlite" || !_runtime.databaseFileSeen)
+    if (asciiLower(_config.dbConnector) != "sqlite" || !_fileSeen)
         return true;
-    const std::string& path = _runtime.config.dbConnection;
+    const std::string& path = _config.dbConnection;
     const auto now = fileIdentity(path);
-    if (now && (!_databaseFile || *now == *_databaseFile))
+    if (now && (!_store || !_file || *now == *_file))
         return true;
     if (!now) {
         // Keep the connection: reopening would create a new, empty file.
-        _runtime.log.error("store_unavailable",
-                           {{"path", request.path},
-                            {"cause", "the database file was deleted or moved while the program ran; restore it "
-                                      "from a backup (or restart the program to start an empty one): " + path}});
+        _log.error("store_unavailable",
+                   {{"path", requestPath},
+                    {"cause", "the database file was deleted or moved while the program ran; restore it "
+                              "from a backup (or restart the program to start an empty one): " + path}});
         return false;
     }
-    _runtime.log.warn("store_reopened", {{"cause", "the database file was replaced while the program ran: " + path}});
-    _app.reset();
+    _log.warn("store_reopened", {{"cause", "the database file was replaced while the program ran: " + path}});
     _store.reset();
-    _databaseFile.reset();
+    _file.reset();
     return true;
+}
+
+std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    if (!fileStillThere(requestPath))
+        return nullptr;
+    if (_store)
+        return _store;
+    try {
+        _store = openStore(_config);
+    } catch (const StoreError& e) {
+        _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
+        return nullptr;
+    }
+    if (asciiLower(_config.dbConnector) == "sqlite") {
+        const auto opened = fileIdentity(_config.dbConnection); // none for ":memory:"
+        // A file other than the one opened before: restored or replaced.
+        if (opened && _fileSeen && _file && !(*opened == *_file))
+            _log.warn("store_reopened",
+                      {{"cause", "the database file was replaced while the program ran: " + _config.dbConnection}});
+        if (opened) {
+            _file = opened;
+            _fileSeen = true;
+        }
+    }
+    return _store;
+}
+
+void SharedStore::discard(const std::shared_ptr<SqlStore>& store)
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    if (_store == store)
+        _store.reset();
+}
+
+std::shared_ptr<SqlStore> SharedStore::current()
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    return _store;
 }
 
 void Worker::afterResponse()
 {
-    // Only a store the request opened: no new connection just for this.
-    if (!_runtime.config.notifyEnabled() || !_store)
+    // Only the store the request used, if still in service: no new
+    // connection just for this.
+    if (!_runtime.config.notifyEnabled() || !_store || _store != _runtime.store.current())
         return;
     // Few per request, so one slow receiver holds a worker only briefly;
     // the rest wait for the next request or `notify flush`.
@@ -114,50 +154,18 @@ void Worker::afterResponse()
 
 HttpResponse Worker::handle(const HttpRequest& request)
 {
-    if (!databaseFileStillThere(request))
+    std::shared_ptr<SqlStore> store = _runtime.store.acquire(request.path);
+    if (!store)
         return unavailable(request);
-    if (_app && _generation != _runtime.storeGeneration) {
+    if (store != _store) {
         _app.reset();
-        _store.reset();
-        _databaseFile.reset();
-    }
-    if (!_app) {
-        try {
-            _generation = _runtime.storeGeneration;
-            _store = openStore(_runtime.config);
-            _app = std::make_unique<App>(_runtime.config, *_store, *_runtime.templates, _random, _runtime.clock,
-                                         _runtime.log, _runtime.options);
-            if (asciiLower(_runtime.config.dbConnector) == "sqlite") {
-                _databaseFile = fileIdentity(_runtime.config.dbConnection); // none for ":memory:"
-                if (_databaseFile) {
-                    const auto device = static_cast<unsigned long long>(_databaseFile->device);
-                    const auto inode = static_cast<unsigned long long>(_databaseFile->inode);
-                    // Whichever worker first opens a restored or replaced file says so.
-                    if (_runtime.databaseFileSeen &&
-                        (_runtime.seenDevice.exchange(device) != device || _runtime.seenInode.exchange(inode) != inode))
-                        _runtime.log.warn("store_reopened",
-                                          {{"cause", "the database file was replaced while the program ran: " +
-                                                         _runtime.config.dbConnection}});
-                    _runtime.seenDevice = device;
-                    _runtime.seenInode = inode;
-                    _runtime.databaseFileSeen = true;
-                }
-            }
-        } catch (const StoreError& e) {
-            _store.reset();
-            _runtime.log.error("store_unavailable", {{"path", request.path}, {"cause", e.what()}});
-            return unavailable(request);
-        }
+        _store = std::move(store);
+        _app = std::make_unique<App>(_runtime.config, *_store, *_runtime.templates, _random, _runtime.clock,
+                                     _runtime.log, _runtime.options);
     }
     HttpResponse response = _app->handle(request);
-    if (response.status == 503) {
-        // A store fault: open afresh next time, so a connection that SQLite
-        // opened read-only (or that saw a now-fixed fault) is not kept.
-        ++_runtime.storeGeneration;
-        _app.reset();
-        _store.reset();
-        _databaseFile.reset();
-    }
+    if (response.status == 503)
+        _runtime.store.discard(_store);
     return response;
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // What every transport needs, loaded once per process: the validated
-// configuration, the compiled templates, the log and the clock; and a
-// Worker per thread holding that thread's own database connection.
+// configuration, the compiled templates, the log, the clock and the one
+// database connection; and a Worker per thread.
 #include <sys/types.h>
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -20,21 +21,61 @@
 
 namespace si {
 
+/// Which file a path names (device and inode), to notice a SQLite
+/// database deleted or replaced under an open connection.
+struct FileIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    bool operator==(const FileIdentity& other) const { return device == other.device && inode == other.inode; }
+};
+
+/// The identity of the file at `path`; nullopt when there is none.
+std::optional<FileIdentity> fileIdentity(const std::string& path);
+
+/// The process's one database connection, shared by all its worker
+/// threads (SqlStore lets them take turns): one connection per process keeps
+/// the lock contention between processes, and the memory of each, small.
+/// Opened on first use and again after a fault, so a database problem is a
+/// 503 with a log line, never a process that cannot start. A SQLite file
+/// deleted while open is a 503 until it is back (SQLite would otherwise go
+/// on writing to the deleted file and lose every later install); a file
+/// replaced (restored from a backup) is reopened, and so is the database
+/// after any 503, so a fault that is fixed needs no restart.
+class SharedStore {
+public:
+    explicit SharedStore(const AppConfig& config, Logger& log) : _config(config), _log(log) {}
+
+    /// The open store, opening it if need be; nullptr (after logging why)
+    /// while the database cannot be used.
+    std::shared_ptr<SqlStore> acquire(const std::string& requestPath);
+
+    /// Drops `store` (a request using it answered 503) if it is still the
+    /// current one: the next request opens afresh, so a connection SQLite
+    /// opened read-only, or one that saw a now-fixed fault, is not kept.
+    void discard(const std::shared_ptr<SqlStore>& store);
+
+    /// The current store if one is open (never opens one).
+    std::shared_ptr<SqlStore> current();
+
+private:
+    /// False (after logging why) when the SQLite file in use is gone.
+    bool fileStillThere(const std::string& requestPath);
+
+    const AppConfig& _config;
+    Logger& _log;
+    std::mutex _mutex;
+    std::shared_ptr<SqlStore> _store;
+    std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
+    bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
+};
+
 struct Runtime {
     AppConfig config;
     std::optional<TemplateRenderer> templates;
     Logger log;
     Clock clock;
     AppOptions options;
-    /// Set once any worker has opened the SQLite file: from then on a
-    /// missing file means it was deleted, and must not be created anew.
-    std::atomic<bool> databaseFileSeen{false};
-    /// The identity (device, inode) of the SQLite file last opened, so a
-    /// worker opening a replaced file says so in the log.
-    std::atomic<unsigned long long> seenDevice{0}, seenInode{0};
-    /// Raised by a worker that answered 503 for a store fault: every worker
-    /// then reopens its connection, so none keeps one opened read-only.
-    std::atomic<unsigned> storeGeneration{0};
+    SharedStore store{config, log};
 
     /// Loads the configuration at `configPath` and the templates it names.
     /// Throws ConfigError or TemplateError naming the file and key.
@@ -47,24 +88,8 @@ struct Runtime {
 /// that is set (for tests that replay recorded, signed requests only).
 Clock systemClock(Logger& log);
 
-/// Which file a path names (device and inode), to notice a SQLite
-/// database deleted or replaced under an open connection.
-struct FileIdentity {
-    dev_t device = 0;
-    ino_t inode = 0;
-    bool operator==(const FileIdentity& other) const { return device == other.device && inode == other.inode; }
-};
 
-/// The identity of the file at `path`; nullopt when there is none.
-std::optional<FileIdentity> fileIdentity(const std::string& path);
-
-/// One thread's request handler. The database is opened on the first
-/// request (and again after a failure), so a database problem is a 503 with
-/// a log line, never a process that cannot start. A SQLite file deleted
-/// while open is a 503 until it is back (SQLite would otherwise go on
-/// writing to the deleted file and lose every later install); a file
-/// replaced (restored from a backup) is reopened, and so is the database
-/// after any 503, so a fault that is fixed needs no restart.
+/// One thread's request handler, on the process's SharedStore.
 class Worker {
 public:
     explicit Worker(Runtime& runtime) : _runtime(runtime) {}
@@ -76,16 +101,11 @@ public:
     void afterResponse();
 
 private:
-    /// False (after logging why) when the database file this process used is gone.
-    bool databaseFileStillThere(const HttpRequest& request);
-
     Runtime& _runtime;
     SystemRandom _random;
-    std::unique_ptr<SqlStore> _store;
+    std::shared_ptr<SqlStore> _store; ///< the store `_app` was made with
     std::unique_ptr<NotificationSender> _sender; ///< made on first use, when [notify] is set
     std::unique_ptr<App> _app;
-    std::optional<FileIdentity> _databaseFile; ///< set when the store is a SQLite file
-    unsigned _generation = 0;                  ///< Runtime::storeGeneration when opened
 };
 
 } // namespace si
