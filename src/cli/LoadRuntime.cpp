@@ -14,11 +14,11 @@ std::string programPath()
 }
 
 std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& configPath,
-                                              const std::string& command)
+                                              const std::string& command, TemplateCompile templates)
 {
     try {
         const std::string path = resolveConfigPath(configPath, processEnvironment(), programPath());
-        return Runtime::load(path);
+        return Runtime::load(path, templates);
     } catch (const ConfigError& e) {
         for (const std::string& problem : e.problems())
             std::cerr << command << ": configuration: " << problem << "\n";

@@ -11,7 +11,8 @@ namespace si::cli {
 /// every problem (naming the file and key) prefixed by `command` and
 /// returns null.
 std::unique_ptr<Runtime> loadRuntimeOrExplain(const std::optional<std::string>& configPath,
-                                              const std::string& command);
+                                              const std::string& command,
+                                              TemplateCompile templates = TemplateCompile::AtLoad);
 
 /// Loads just the configuration (for commands that render no page);
 /// prints every problem and returns nullopt on failure.

@@ -16,7 +16,9 @@ bool startedAsCgiScript()
 
 int runWebMode()
 {
-    auto runtime = loadRuntimeOrExplain(std::nullopt, "stripe-install");
+    // A plain CGI process renders one page: it compiles only that one.
+    auto runtime = loadRuntimeOrExplain(std::nullopt, "stripe-install",
+                                        runningAsCgi() ? TemplateCompile::OnFirstUse : TemplateCompile::AtLoad);
     if (!runtime) {
         if (runningAsCgi()) {
             const std::string page = builtInErrorPage(500, "Not configured",

@@ -39,11 +39,11 @@ HttpResponse unavailable(const HttpRequest& request)
 
 Runtime::Runtime() : log(std::cerr) {}
 
-std::unique_ptr<Runtime> Runtime::load(const std::string& configPath)
+std::unique_ptr<Runtime> Runtime::load(const std::string& configPath, TemplateCompile templates)
 {
     auto runtime = std::make_unique<Runtime>();
     runtime->config = loadAppConfig(configPath, processEnvironment());
-    runtime->templates.emplace(TemplateRenderer::load(runtime->config.templatesDir));
+    runtime->templates.emplace(TemplateRenderer::load(runtime->config.templatesDir, templates));
     runtime->clock = systemClock(runtime->log);
     runtime->options.accountName = makeAccountNameLookup(runtime->config, runtime->log);
     return runtime;

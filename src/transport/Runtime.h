@@ -79,7 +79,8 @@ struct Runtime {
 
     /// Loads the configuration at `configPath` and the templates it names.
     /// Throws ConfigError or TemplateError naming the file and key.
-    static std::unique_ptr<Runtime> load(const std::string& configPath);
+    static std::unique_ptr<Runtime> load(const std::string& configPath,
+                                         TemplateCompile templates = TemplateCompile::AtLoad);
 
     Runtime();
 };

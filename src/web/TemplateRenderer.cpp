@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 namespace si {
@@ -128,26 +129,49 @@ std::string tagAt(const std::string& text, std::size_t pos)
     return text.substr(pos, std::min<std::size_t>(length, 40));
 }
 
+std::string trimmed(const std::string& text, std::size_t from, std::size_t to)
+{
+    while (from < to && std::isspace(static_cast<unsigned char>(text[from])))
+        ++from;
+    while (to > from && std::isspace(static_cast<unsigned char>(text[to - 1])))
+        --to;
+    return text.substr(from, to - from);
+}
+
+/// Checks every tag of a template before it is compiled.
+///
 /// Refuses every Mustache tag that could print a value unescaped. kainjow
 /// reads "{{{" as raw, trims a tag's contents and then reads '&' as raw, '>'
 /// as a partial (which renders a *value* as a template, unescaped) and '=' as
 /// a delimiter change (after which this scan would be blind). Refusing all
 /// four keeps the scan complete. `allowedRaw` names the one variable the
 /// layout may insert raw ("body"); empty for pages.
-void refuseRawTags(const std::string& path, const std::string& text, const std::string& allowedRaw)
+///
+/// Also finds, as kainjow's parser would and with its words, a tag that is
+/// never closed and a section closed without being opened, or left open or
+/// closed under another name: so that TemplateCompile::OnFirstUse still
+/// refuses such a file at load.
+void checkTags(const std::string& path, const std::string& text, const std::string& allowedRaw)
 {
-    for (std::size_t pos = text.find("{{"); pos != std::string::npos; pos = text.find("{{", pos + 1)) {
-        std::size_t i = pos + 2;
-        const bool triple = i < text.size() && text[i] == '{';
-        if (triple && !allowedRaw.empty() && text.compare(pos, allowedRaw.size() + 6, "{{{" + allowedRaw + "}}}") == 0) {
-            pos += allowedRaw.size() + 5;
-            continue;
-        }
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
-            ++i;
-        }
-        const char kind = i < text.size() ? text[i] : '\0';
-        if (triple || kind == '&' || kind == '>' || kind == '=') {
+    const auto invalid = [&path](const std::string& problem) {
+        return TemplateError("Template " + path + " is not valid Mustache: " + problem);
+    };
+    struct Open {
+        std::string name;
+        std::size_t at;
+    };
+    std::vector<Open> sections;
+    std::size_t pos = text.find("{{");
+    while (pos != std::string::npos) {
+        const bool triple = pos + 2 < text.size() && text[pos + 2] == '{';
+        const std::size_t contents = pos + (triple ? 3 : 2);
+        const std::size_t end = text.find(triple ? "}}}" : "}}", contents);
+        if (end == std::string::npos)
+            throw invalid("Unclosed tag at " + std::to_string(pos));
+        const std::string tag = trimmed(text, contents, end);
+        const char kind = tag.empty() ? '\0' : tag[0];
+        const bool allowed = triple && !allowedRaw.empty() && tag == allowedRaw;
+        if (!allowed && (triple || kind == '&' || kind == '>' || kind == '=')) {
             const std::string what = triple || kind == '&' ? "an unescaped variable"
                                    : kind == '>'          ? "a partial"
                                                           : "a delimiter change";
@@ -155,20 +179,56 @@ void refuseRawTags(const std::string& path, const std::string& text, const std::
                                 "); pages may only use escaped {{name}} tags and sections" +
                                 (allowedRaw.empty() ? "" : ", and the layout only {{{" + allowedRaw + "}}}") + ".");
         }
+        if (!triple && (kind == '#' || kind == '^')) {
+            sections.push_back({trimmed(tag, 1, tag.size()), pos});
+        } else if (!triple && kind == '/') {
+            const std::string name = trimmed(tag, 1, tag.size());
+            if (sections.empty())
+                throw invalid("Unopened section \"" + name + "\" at " + std::to_string(pos));
+            if (sections.back().name != name)
+                throw invalid("Unclosed section \"" + sections.back().name + "\" at " +
+                              std::to_string(sections.back().at));
+            sections.pop_back();
+        }
+        pos = text.find("{{", end + (triple ? 3 : 2));
     }
+    if (!sections.empty())
+        throw invalid("Unclosed section \"" + sections.back().name + "\" at " + std::to_string(sections.back().at));
 }
 
-mustache::mustache compile(const std::string& path, const std::string& allowedRaw)
-{
-    const std::string text = readFile(path);
-    refuseRawTags(path, text, allowedRaw);
-    mustache::mustache compiled(text);
-    if (!compiled.is_valid()) {
-        throw TemplateError("Template " + path + " is not valid Mustache: " + compiled.error_message());
+/// One template file: read and checked at load, compiled at load or on its
+/// first render (TemplateCompile).
+struct TemplateFile {
+    std::string path;
+    std::string text; ///< dropped once compiled
+    std::once_flag compileOnce;
+    std::unique_ptr<mustache::mustache> compiled;
+    std::string error; ///< why it did not compile
+
+    TemplateFile(std::string filePath, const std::string& allowedRaw) : path(std::move(filePath)), text(readFile(path))
+    {
+        checkTags(path, text, allowedRaw);
     }
-    compiled.set_custom_escape(htmlEscape);
-    return compiled;
-}
+
+    /// The compiled template. Throws TemplateError naming the file when it
+    /// is not valid Mustache.
+    mustache::mustache& get()
+    {
+        std::call_once(compileOnce, [this] {
+            auto candidate = std::make_unique<mustache::mustache>(text);
+            if (!candidate->is_valid()) {
+                error = "Template " + path + " is not valid Mustache: " + candidate->error_message();
+                return;
+            }
+            candidate->set_custom_escape(htmlEscape);
+            compiled = std::move(candidate);
+            text = std::string();
+        });
+        if (!compiled)
+            throw TemplateError(error);
+        return *compiled;
+    }
+};
 
 mustache::data toData(const TemplateValues& values)
 {
@@ -213,8 +273,8 @@ struct TemplateRenderer::Impl {
     // as data (no lambdas, no partials: refused at load) it reads the
     // compiled tree and writes only per-call state, so one renderer can serve
     // several threads.
-    mustache::mustache layout{""};
-    std::map<std::string, mustache::mustache> pages;
+    std::unique_ptr<TemplateFile> layout;
+    std::map<std::string, std::unique_ptr<TemplateFile>> pages;
 };
 
 const std::vector<std::string>& TemplateRenderer::pageNames()
@@ -224,14 +284,18 @@ const std::vector<std::string>& TemplateRenderer::pageNames()
     return names;
 }
 
-TemplateRenderer TemplateRenderer::load(const std::string& dir)
+TemplateRenderer TemplateRenderer::load(const std::string& dir, TemplateCompile when)
 {
     auto impl = std::make_unique<Impl>();
     impl->dir = dir;
     const std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
-    impl->layout = compile(base + "layout.html", "body");
-    for (const std::string& name : pageNames()) {
-        impl->pages.emplace(name, compile(base + name + ".html", ""));
+    impl->layout = std::make_unique<TemplateFile>(base + "layout.html", "body");
+    for (const std::string& name : pageNames())
+        impl->pages.emplace(name, std::make_unique<TemplateFile>(base + name + ".html", ""));
+    if (when == TemplateCompile::AtLoad) {
+        impl->layout->get();
+        for (const auto& entry : impl->pages)
+            entry.second->get();
     }
     return TemplateRenderer(std::move(impl));
 }
@@ -249,15 +313,17 @@ std::string TemplateRenderer::render(const std::string& name, const TemplateValu
         throw TemplateError("Rendering " + name + ".html needs a non-empty \"title\" value.");
     }
 
+    mustache::mustache& pageTemplate = page->second->get();
+    mustache::mustache& layout = _impl->layout->get();
     mustache::data data = toData(values);
-    const std::string body = page->second.render(data);
-    if (!page->second.is_valid()) {
-        throw TemplateError("Rendering " + _impl->dir + "/" + name + ".html failed: " + page->second.error_message());
+    const std::string body = pageTemplate.render(data);
+    if (!pageTemplate.is_valid()) {
+        throw TemplateError("Rendering " + page->second->path + " failed: " + pageTemplate.error_message());
     }
     data.set("body", mustache::data(body));
-    std::string html = _impl->layout.render(data);
-    if (!_impl->layout.is_valid()) {
-        throw TemplateError("Rendering " + _impl->dir + "/layout.html failed: " + _impl->layout.error_message());
+    std::string html = layout.render(data);
+    if (!layout.is_valid()) {
+        throw TemplateError("Rendering " + _impl->layout->path + " failed: " + layout.error_message());
     }
     return html;
 }

@@ -42,17 +42,32 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The page templates, loaded and compiled once per process from a folder
-/// (editable without a rebuild). Pages are Mustache; each is rendered and
-/// then placed into layout.html as its {{{body}}}, the only raw insertion.
+/// When load() compiles the pages.
+enum class TemplateCompile {
+    /// All of them, now: every Mustache error is found at start-up. For
+    /// processes that serve many requests.
+    AtLoad,
+    /// Each on its first render (thread-safe): a plain CGI process renders
+    /// one page, and compiling all nine costs about 1 ms per request. load()
+    /// still reads every file and checks its tags (raw output, sections
+    /// opened and closed, tags closed), which finds what a template edit
+    /// usually breaks; anything else surfaces as a TemplateError from render().
+    OnFirstUse,
+};
+
+/// The page templates, loaded once per process from a folder (editable
+/// without a rebuild). Pages are Mustache; each is rendered and then placed
+/// into layout.html as its {{{body}}}, the only raw insertion.
 class TemplateRenderer {
 public:
     /// Every page the program renders. load() requires each of them.
     static const std::vector<std::string>& pageNames();
 
     /// Loads layout.html and every page from `dir`. Throws TemplateError
-    /// naming the first file that is missing or does not parse.
-    static TemplateRenderer load(const std::string& dir);
+    /// naming the first file that is missing, unreadable, prints a value
+    /// unescaped or does not parse (with OnFirstUse: whose tags or sections
+    /// are not closed).
+    static TemplateRenderer load(const std::string& dir, TemplateCompile when = TemplateCompile::AtLoad);
 
     /// Renders page `name` (e.g. "install") inside the layout. `values` must
     /// include "title". Throws TemplateError if rendering fails.

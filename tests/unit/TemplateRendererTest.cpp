@@ -8,6 +8,7 @@
 #include <sstream>
 
 namespace fs = std::filesystem;
+using si::TemplateCompile;
 using si::TemplateError;
 using si::TemplateRenderer;
 using si::TemplateValues;
@@ -62,10 +63,10 @@ struct TemplateCopy {
     {
         std::ofstream(dir / name, std::ios::binary | std::ios::trunc) << content;
     }
-    std::string loadError() const
+    std::string loadError(TemplateCompile when = TemplateCompile::AtLoad) const
     {
         try {
-            TemplateRenderer::load(dir.string());
+            TemplateRenderer::load(dir.string(), when);
         } catch (const TemplateError& e) {
             return e.what();
         }
@@ -421,6 +422,65 @@ BOOST_AUTO_TEST_CASE(syntax_error_names_the_file_and_the_problem)
     TemplateCopy unclosedTag;
     unclosedTag.write("layout.html", "<main>{{{body}}}</main>{{title");
     BOOST_TEST(unclosedTag.loadError().find((unclosedTag.dir / "layout.html").string()) != std::string::npos);
+}
+
+// A plain CGI process compiles only the page it renders; load() must still
+// refuse what a broken edit produces, with the words kainjow would use.
+BOOST_AUTO_TEST_CASE(compiling_on_first_use_still_refuses_broken_files_at_load)
+{
+    const std::vector<std::pair<std::string, std::string>> broken = {
+        {"{{#cancelled}}never closed\n", "Unclosed section \"cancelled\""},
+        {"{{#a}}{{#b}}{{/a}}{{/b}}", "Unclosed section \"b\""},
+        {"text{{/cancelled}}", "Unopened section \"cancelled\""},
+        {"<p>{{heading</p>", "Unclosed tag"},
+        {"{{{x}}}", "unescaped variable"},
+        {"{{ > partial }}", "a partial"},
+    };
+    for (const auto& [text, problem] : broken) {
+        BOOST_TEST_CONTEXT(text)
+        {
+            TemplateCopy copy;
+            copy.write("admin.html", text);
+            for (const TemplateCompile when : {TemplateCompile::AtLoad, TemplateCompile::OnFirstUse}) {
+                const std::string error = copy.loadError(when);
+                BOOST_TEST(error.find((copy.dir / "admin.html").string()) != std::string::npos, error);
+                BOOST_TEST(error.find(problem) != std::string::npos, error);
+            }
+        }
+    }
+    TemplateCopy missing;
+    fs::remove(missing.dir / "admin-login.html");
+    BOOST_TEST(missing.loadError(TemplateCompile::OnFirstUse).find("admin-login.html") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(compiling_on_first_use_renders_what_compiling_at_load_renders)
+{
+    const TemplateRenderer eager = TemplateRenderer::load(shippedDir, TemplateCompile::AtLoad);
+    const TemplateRenderer lazy = TemplateRenderer::load(shippedDir, TemplateCompile::OnFirstUse);
+    TemplateValues values = common("Install Acme");
+    values.set("install_url", "https://marketplace.stripe.com/apps/install/link/com.acme?state=a&b=<c>")
+        .set("heading", "Hello <b>")
+        .set("message", "It's \"fine\"");
+    values.add("permissions", TemplateValues().set("text", "Read <customers>"));
+    for (const std::string& page : TemplateRenderer::pageNames()) {
+        BOOST_TEST_CONTEXT(page)
+        {
+            const std::string first = lazy.render(page, values);
+            BOOST_TEST(first == eager.render(page, values));
+            BOOST_TEST(lazy.render(page, values) == first); // compiled once, rendered again
+        }
+    }
+}
+
+// Pages are checked when the folder is loaded, not when a page is first
+// rendered: a file removed afterwards does not matter to a lazy renderer.
+BOOST_AUTO_TEST_CASE(compiling_on_first_use_reads_every_file_at_load)
+{
+    TemplateCopy copy;
+    const TemplateRenderer lazy = TemplateRenderer::load(copy.dir.string(), TemplateCompile::OnFirstUse);
+    fs::remove_all(copy.dir);
+    BOOST_TEST(lazy.render("message", common("Gone").set("heading", "Still here")).find("Still here") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(raw_output_in_a_page_is_refused)
