@@ -1,6 +1,7 @@
 #include "store/PostgresModule.h"
 
 #include "core/StoreError.h"
+#include "store/SqlConnection.h"
 
 #include <dlfcn.h>
 #include <unistd.h>
@@ -17,11 +18,9 @@ namespace {
 
 struct Module {
     int (*abiVersion)(void) = nullptr;
-    int (*registerConnector)(void) = nullptr;
+    int (*connect)(const char*, SqlConnection**, int*, char**) = nullptr;
     int (*conninfoParse)(const char*, char**, char**) = nullptr;
     void (*free)(char*) = nullptr;
-    int (*ping)(const char*) = nullptr;
-    int (*sessionAlive)(const void*) = nullptr;
 };
 
 std::string programDir()
@@ -78,15 +77,13 @@ Module load()
         throw StoreError("PostgreSQL support is not installed properly: " + file + " cannot be loaded (" + why + ")");
     Module module;
     bind(handle, file, "si_pg_abi_version", module.abiVersion);
-    if (module.abiVersion() != 1)
+    if (module.abiVersion() != 2)
         throw StoreError("PostgreSQL support is not installed properly: " + file +
                          " is from another version of stripe-install");
-    bind(handle, file, "si_pg_register", module.registerConnector);
+    bind(handle, file, "si_pg_connect", module.connect);
     bind(handle, file, "si_pg_conninfo_parse", module.conninfoParse);
     bind(handle, file, "si_pg_free", module.free);
-    bind(handle, file, "si_pg_ping", module.ping);
-    bind(handle, file, "si_pg_session_alive", module.sessionAlive);
-    return module; // never unloaded: Poco's connector stays registered
+    return module; // never unloaded: its connections' code, and Poco's connector registered in it
 }
 
 /// The module, loaded on first use; a failed load is tried again next time.
@@ -102,11 +99,18 @@ const Module& module()
 
 } // namespace
 
-std::string registerConnector()
+std::unique_ptr<SqlConnection> connect(const std::string& conninfo)
 {
-    if (module().registerConnector() != 0)
-        throw StoreError("PostgreSQL support: Poco's PostgreSQL connector could not be registered");
-    return "postgresql"; // Poco::Data::PostgreSQL::Connector::KEY
+    const Module& m = module();
+    SqlConnection* connection = nullptr;
+    int fault = static_cast<int>(SqlFault::Other);
+    char* why = nullptr;
+    if (m.connect(conninfo.c_str(), &connection, &fault, &why) != 0) {
+        const std::string message = why ? why : "out of memory";
+        m.free(why);
+        throw SqlError(static_cast<SqlFault>(fault), message);
+    }
+    return std::unique_ptr<SqlConnection>(connection);
 }
 
 bool parseConninfo(const std::string& conninfo, std::vector<std::pair<std::string, std::string>>& options,
@@ -134,16 +138,6 @@ bool parseConninfo(const std::string& conninfo, std::vector<std::pair<std::strin
         at = record + 1;
     }
     return true;
-}
-
-bool noResponse(const std::string& conninfo)
-{
-    return module().ping(conninfo.c_str()) != 0;
-}
-
-bool sessionAlive(const Poco::Any& handleProperty)
-{
-    return module().sessionAlive(&handleProperty) != 0;
 }
 
 } // namespace si::postgres

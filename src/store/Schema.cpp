@@ -1,14 +1,10 @@
 #include "store/Schema.h"
 
 #include "core/StoreError.h"
+#include "store/SqlConnection.h"
 #include "store/SqlDialect.h"
 
-#include <Poco/Data/Session.h>
-#include <Poco/Nullable.h>
-
 #include <vector>
-
-using namespace Poco::Data::Keywords;
 
 namespace si {
 namespace {
@@ -106,31 +102,30 @@ int Schema::latestVersion()
     return migrations().back().version;
 }
 
-int Schema::currentVersion(Poco::Data::Session& session)
+int Schema::currentVersion(SqlConnection& connection)
 {
-    Poco::Nullable<int> version;
-    session << "SELECT MAX(version) FROM schema_version", into(version), now;
-    return version.isNull() ? 0 : version.value();
+    SqlStatement& statement = query(connection, "SELECT MAX(version) FROM schema_version");
+    int version = 0;
+    while (statement.step())
+        version = statement.isNull(0) ? 0 : static_cast<int>(statement.int64(0));
+    return version;
 }
 
-void Schema::migrate(Poco::Data::Session& session, const SqlDialect& dialect,
-                     const std::string& databaseName, std::int64_t appliedAt)
+void Schema::migrate(SqlConnection& connection, const SqlDialect& dialect, const std::string& databaseName,
+                     std::int64_t appliedAt)
 {
     // Take the write lock before reading the version: a second process
     // waits and then sees the finished migration, instead of both reading
     // "0" and both creating the tables. SQLite: BEGIN IMMEDIATE; PostgreSQL:
     // an advisory lock (the tables to lock may not exist yet).
-    session << dialect.beginWrite(), now;
+    connection.exec(dialect.beginWrite());
     try {
-        if (const std::string lock = dialect.serialise(SqlDialect::kMigrationLock); !lock.empty()) {
-            int locked = 0;
-            session << lock, into(locked), now;
-        }
-        session << dialect.sql("CREATE TABLE IF NOT EXISTS schema_version ("
-                               " version INTEGER PRIMARY KEY,"
-                               " applied_at {int64} NOT NULL)"),
-            now;
-        const int current = currentVersion(session);
+        if (const std::string lock = dialect.serialise(SqlDialect::kMigrationLock); !lock.empty())
+            execute(connection, lock);
+        connection.exec(dialect.sql("CREATE TABLE IF NOT EXISTS schema_version ("
+                                    " version INTEGER PRIMARY KEY,"
+                                    " applied_at {int64} NOT NULL)"));
+        const int current = currentVersion(connection);
         if (current > latestVersion()) {
             throw StoreError("the database schema is version " + std::to_string(current) +
                              ", newer than this program knows (version " +
@@ -138,20 +133,18 @@ void Schema::migrate(Poco::Data::Session& session, const SqlDialect& dialect,
                              "): run the newer program, or point this one at another database: " +
                              databaseName);
         }
-        Poco::Int64 appliedAtValue = appliedAt;
         for (const Migration& migration : migrations()) {
             if (migration.version <= current)
                 continue;
             for (const char* statement : migration.statements)
-                session << dialect.sql(statement), now;
-            int version = migration.version;
-            session << dialect.sql("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"),
-                use(version), use(appliedAtValue), now;
+                connection.exec(dialect.sql(statement));
+            execute(connection, dialect.sql("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"),
+                    migration.version, appliedAt);
         }
-        session << "COMMIT", now;
+        connection.exec("COMMIT");
     } catch (...) {
         try {
-            session << "ROLLBACK", now;
+            connection.exec("ROLLBACK");
         } catch (...) {
             // The database may already have rolled back (SQLite after
             // SQLITE_FULL, PostgreSQL when the connection dropped);

@@ -4,14 +4,9 @@
 #include <cstdint>
 #include <string>
 
-namespace Poco {
-namespace Data {
-class Session;
-}
-} // namespace Poco
-
 namespace si {
 
+class SqlConnection;
 class SqlDialect;
 
 /// The versioned schema of the SQL store. Version N is reached by applying
@@ -23,8 +18,8 @@ public:
     static int latestVersion();
 
     /// The database's current version (0 for a new, empty database).
-    /// Throws Poco::Data exceptions on database faults.
-    static int currentVersion(Poco::Data::Session& session);
+    /// Throws SqlError on database faults.
+    static int currentVersion(SqlConnection& connection);
 
     /// Brings the database to latestVersion(), stamping each migration
     /// applied with `appliedAt` (Unix seconds). Runs inside one write
@@ -36,8 +31,8 @@ public:
     ///
     /// Throws StoreError when the database has a newer version than this
     /// program knows (`databaseName` names it in the message), and
-    /// Poco::Data exceptions on database faults (the caller translates them).
-    static void migrate(Poco::Data::Session& session, const SqlDialect& dialect,
+    /// SqlError on database faults (the caller translates them).
+    static void migrate(SqlConnection& connection, const SqlDialect& dialect,
                         const std::string& databaseName, std::int64_t appliedAt);
 };
 

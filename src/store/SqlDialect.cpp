@@ -3,12 +3,10 @@
 #include "core/StoreError.h"
 #include "store/PostgresModule.h"
 
-#include <Poco/Data/SQLite/Connector.h>
 #include <Poco/String.h>
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 
 namespace si {
 namespace {
@@ -39,15 +37,6 @@ SqlDialect SqlDialect::forConnector(const std::string& connector)
         return SqlDialect(Kind::Postgres);
     throw StoreError("unsupported database connector \"" + connector +
                      "\": this build supports \"sqlite\" and \"postgresql\" ([database] connector)");
-}
-
-std::string SqlDialect::registerConnector() const
-{
-    static std::once_flag sqlite;
-    if (isPostgres())
-        return postgres::registerConnector(); // loads the module (once)
-    std::call_once(sqlite, [] { Poco::Data::SQLite::Connector::registerConnector(); });
-    return Poco::Data::SQLite::Connector::KEY;
 }
 
 std::string SqlDialect::sql(const std::string& portable) const
@@ -109,7 +98,7 @@ std::vector<std::string> SqlDialect::sessionSetup(int busyTimeoutMs) const
         return {"SET lock_timeout = " + std::to_string(std::max(busyTimeoutMs, 1)),
                 "SET client_min_messages = warning"};
     }
-    return {"PRAGMA busy_timeout = " + std::to_string(busyTimeoutMs)};
+    return {};
 }
 
 std::string SqlDialect::displayName(const std::string& connection) const

@@ -6,7 +6,7 @@
 
 namespace si {
 
-/// One SQL dialect: SQLite or PostgreSQL through Poco Data.
+/// One SQL dialect: SQLite or PostgreSQL.
 ///
 /// The store writes portable SQL with `?` placeholders and the type marker
 /// `{int64}`; sql() turns it into this dialect's text. What differs beyond
@@ -24,10 +24,6 @@ public:
 
     Kind kind() const { return _kind; }
     bool isPostgres() const { return _kind == Kind::Postgres; }
-
-    /// Registers the Poco Data connector (once per process) and returns the
-    /// name Poco knows it by ("SQLite", "PostgreSQL").
-    std::string registerConnector() const;
 
     /// Portable SQL to this dialect: `?` → `$1`, `$2`, … on PostgreSQL
     /// (Poco's PostgreSQL connector passes placeholders to libpq as they
@@ -58,15 +54,16 @@ public:
     std::string lockRows() const;
 
     /// The statements that set up a new connection; `busyTimeoutMs` is how
-    /// long a write waits for another writer's lock before failing.
-    /// (SQLite's journal mode is set by the store itself: it needs a retry.)
+    /// long a write waits for another writer's lock before failing. None on
+    /// SQLite: openSqlite sets the connection up itself (its busy handler,
+    /// and the journal mode, which needs a retry).
     std::vector<std::string> sessionSetup(int busyTimeoutMs) const;
 
     /// What messages call the database: the SQLite file as given, or the
     /// conninfo with any password replaced by ***.
     std::string displayName(const std::string& connection) const;
 
-    /// The connection string to hand to Poco's connector. SQLite: as given.
+    /// The connection string to hand to the connection. SQLite: as given.
     /// PostgreSQL: the conninfo (key=value pairs or a postgresql:// URI)
     /// parsed by libpq and written again as plain key=value pairs, with
     /// `password` added when not empty: Poco 1.11 splits the string at every

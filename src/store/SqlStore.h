@@ -1,6 +1,8 @@
 #pragma once
-// The Store port over Poco Data: SQLite or PostgreSQL, one portable
-// implementation; what differs between the two is in SqlDialect.
+// The Store port over SQL: SQLite or PostgreSQL, one portable implementation
+// written against the narrow SqlConnection port (SQLite through its C API,
+// PostgreSQL through Poco Data in a module); what differs in the SQL text
+// is in SqlDialect.
 #include "core/Outbox.h"
 #include "core/StateToken.h"
 #include "core/StoreError.h"
@@ -8,19 +10,15 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
-namespace Poco {
-class Exception;
-namespace Data {
-class Session;
-}
-} // namespace Poco
-
 namespace si {
 
+class SqlConnection;
 class SqlDialect;
+class SqlError;
 
 /// What a store does beyond keeping installs, from the configuration.
 struct StoreOptions {
@@ -29,7 +27,8 @@ struct StoreOptions {
     bool notifications = false;
 };
 
-/// The Store on an SQL database through Poco Data (SQLite or PostgreSQL).
+/// The Store on an SQL database (SQLite or PostgreSQL). Each statement is
+/// prepared once per connection and reused.
 ///
 /// SQLite: every write runs in a BEGIN IMMEDIATE transaction: a writer takes
 /// the write lock before it reads, so concurrent writers (threads or
@@ -41,7 +40,7 @@ struct StoreOptions {
 /// applied one at a time under an advisory lock. One SqlStore holds one
 /// connection; its methods may be called from several threads (they take
 /// turns). Every fault is thrown as StoreError naming the cause and the
-/// database (a PostgreSQL password never appears); no Poco exception
+/// database (a PostgreSQL password never appears); no other exception
 /// escapes.
 ///
 /// It is also the notification Outbox: every install change appends an
@@ -54,17 +53,21 @@ public:
     /// date. `connector` is "sqlite" or "postgresql" (any case).
     ///
     /// SQLite: `connectionString` is the file path (or ":memory:", or an
-    /// SQLite "file:" URI). Sets WAL journal mode, synchronous=NORMAL and
-    /// foreign keys on. PostgreSQL: `connectionString` is a libpq conninfo
-    /// ("host=… dbname=… user=…" or a postgresql:// URI); `password`, when
-    /// not empty, is passed to libpq with it (else libpq reads PGPASSWORD or
-    /// ~/.pgpass). `busyTimeoutMs` is how long a write waits for another
+    /// SQLite "file:" URI). Sets WAL journal mode, synchronous=NORMAL,
+    /// foreign keys on and a 512 KiB page cache; a locked write is retried
+    /// with waits of at most 200 µs (SqliteConnection.h). PostgreSQL:
+    /// `connectionString` is a libpq conninfo ("host=… dbname=… user=…" or
+    /// a postgresql:// URI); `password`, when not empty, is passed to libpq
+    /// with it (else libpq reads PGPASSWORD or ~/.pgpass). `busyTimeoutMs` is how long a write waits for another
     /// writer's lock before failing with "database is locked" (PostgreSQL:
     /// lock_timeout).
     ///
     /// Throws StoreError when the database cannot be opened (or reached), is
-    /// not a database, cannot be switched to WAL, is read-only, or has a
-    /// newer schema than this program knows.
+    /// not a database, cannot be switched to WAL, or has a newer schema than
+    /// this program knows. A read-only SQLite database (a "mode=ro" URI, a
+    /// file the program may not write) opens and reads; its first write
+    /// fails with "attempt to write a readonly database: <file>" (and so
+    /// does the open, if its schema needs a migration).
     SqlStore(const std::string& connector, const std::string& connectionString, int busyTimeoutMs,
              const std::string& password = "", StoreOptions options = {});
     ~SqlStore() override;
@@ -74,7 +77,10 @@ public:
 
     /// Inserts the state, and purges states that expired more than an hour
     /// before it was created (recently expired ones are kept so that a late
-    /// visitor is told "expired" rather than "unknown").
+    /// visitor is told "expired" rather than "unknown"). The purge runs on a
+    /// connection's first saveState, then at most once per second of
+    /// createdAt: a busy FastCGI process no longer deletes with every
+    /// state, and a long-expired state may outlive its hour by a second.
     void saveState(const StateRecord& state) override;
 
     /// Uses install.accountId, userId and livemode; the ref comes from the
@@ -122,27 +128,27 @@ public:
     const SqlDialect& dialect() const;
 
 private:
-    struct Prepared;
+    struct Queries;
     class Transaction;
 
     void open();
-    Prepared& prepared();
-    ConsumeOutcome classifyUnconsumed(Prepared& p, std::int64_t now);
-    WebhookEffect applyWebhookAction(Prepared& p, const WebhookEvent& event);
+    ConsumeOutcome classifyUnconsumed(const std::string& tokenHash, const std::string& browserHash,
+                                      std::int64_t now);
+    WebhookEffect applyWebhookAction(const WebhookEvent& event, std::int64_t now);
+    std::vector<Install> selectInstalls(const std::string& sql, const std::string& accountId, bool livemode);
     /// Inside the change's transaction: the history row, the funnel count
     /// (`funnelMetric` "" = none) and, if enabled, the outbox entry.
     void recordChange(const std::optional<Install>& before, const Install& after, const std::string& change,
                       const std::string& by, std::int64_t now, const std::string& funnelMetric);
-    StoreError translate(const Poco::Exception& error) const;
-    /// After a fault: drops the prepared statements, and a PostgreSQL
-    /// connection that is no longer open (the next call opens a new one).
+    StoreError translate(const SqlError& error) const;
+    /// After a fault: drops a connection that is no longer open (a
+    /// PostgreSQL server restarted); the next call opens a new one.
     void dropBroken();
 
-    /// Runs `work` holding the connection: any exception drops the prepared
-    /// statements (a Poco Statement that threw stays unusable) and leaves as
-    /// StoreError.
+    /// Runs `work` holding the connection (opening one if need be); any
+    /// exception leaves as StoreError naming the database.
     template <class Work>
-    auto guarded(Work&& work) -> decltype(work(std::declval<Prepared&>()));
+    auto guarded(Work&& work) -> decltype(work());
 
     std::unique_ptr<SqlDialect> _dialect;
     std::string _connectionString; ///< as given to the connector: may hold a password
@@ -151,8 +157,9 @@ private:
     StoreOptions _options;
     SystemRandom _random; ///< notification ids
     std::mutex _mutex;
-    std::unique_ptr<Poco::Data::Session> _session;
-    std::unique_ptr<Prepared> _prepared;
+    std::unique_ptr<Queries> _sql;
+    std::unique_ptr<SqlConnection> _connection;
+    std::optional<std::int64_t> _lastPurge; ///< createdAt of this connection's last purge in saveState
 };
 
 } // namespace si

@@ -3,10 +3,9 @@
 #include "StoreTestSuite.h"
 #include "core/StoreError.h"
 #include "store/Schema.h"
+#include "store/PostgresModule.h"
 #include "store/SqlDialect.h"
 #include "store/SqlStore.h"
-
-#include <Poco/Data/Session.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -20,7 +19,7 @@
 // CTest runs this file through tests/pg/run-with-cluster.sh, which starts a
 // private cluster; without SI_PG_CONNINFO every case is skipped, and says so.
 
-using namespace Poco::Data::Keywords;
+using si::storetest::firstRow;
 using si::storetest::kT0;
 
 namespace {
@@ -45,11 +44,10 @@ boost::test_tools::assertion_result postgresConfigured(boost::unit_test::test_un
     return result;
 }
 
-Poco::Data::Session rawSession()
+std::unique_ptr<si::SqlConnection> rawConnection()
 {
     // Through the module (stripe-install-postgresql.so), as the program does.
-    const std::string key = si::SqlDialect::forConnector("postgresql").registerConnector();
-    return Poco::Data::Session(key, conninfo());
+    return si::postgres::connect(si::SqlDialect::forConnector("postgresql").connectorString(conninfo(), ""));
 }
 
 /// Each case gets an empty schema of its own: every connection of the case
@@ -65,18 +63,18 @@ struct PostgresStoreFixture {
 
     PostgresStoreFixture()
     {
-        Poco::Data::Session session = rawSession();
-        session << "SET client_min_messages = warning", now;
-        session << std::string("DROP SCHEMA IF EXISTS ") + kSchema + " CASCADE", now;
-        session << std::string("CREATE SCHEMA ") + kSchema, now;
+        auto connection = rawConnection();
+        connection->exec("SET client_min_messages = warning");
+        connection->exec(std::string("DROP SCHEMA IF EXISTS ") + kSchema + " CASCADE");
+        connection->exec(std::string("CREATE SCHEMA ") + kSchema);
     }
 
-    /// A plain Poco session in the case's schema, to look behind the store's back.
-    Poco::Data::Session raw()
+    /// A connection of its own in the case's schema, to look behind the store's back.
+    std::unique_ptr<si::SqlConnection> raw()
     {
-        Poco::Data::Session session = rawSession();
-        session << std::string("SET search_path = ") + kSchema, now;
-        return session;
+        auto connection = rawConnection();
+        connection->exec(std::string("SET search_path = ") + kSchema);
+        return connection;
     }
 };
 
@@ -93,11 +91,9 @@ BOOST_FIXTURE_TEST_CASE(opening_twice_migrates_once_and_keeps_data, PostgresStor
     si::storetest::installAt(*open(), "acct_A", kT0);
     auto second = open();
     BOOST_TEST(second->findInstalls("acct_A").size() == 1u);
-    int rows = 0;
-    int version = 0;
-    raw() << "SELECT COUNT(*), MAX(version) FROM schema_version", into(rows), into(version), now;
-    BOOST_TEST(rows == si::Schema::latestVersion());
-    BOOST_TEST(version == si::Schema::latestVersion());
+    const std::vector<std::int64_t> counts = firstRow(*raw(), "SELECT COUNT(*), MAX(version) FROM schema_version", 2);
+    BOOST_TEST(counts == (std::vector<std::int64_t>{si::Schema::latestVersion(), si::Schema::latestVersion()}),
+               boost::test_tools::per_element());
     // timestamps are 64-bit: past 2038
     const std::int64_t late = 4'102'444'800; // 2100-01-01
     BOOST_TEST(si::storetest::installAt(*second, "acct_late", late).installedAt == late);
@@ -110,16 +106,14 @@ BOOST_FIXTURE_TEST_CASE(many_first_opens_at_once_migrate_once, PostgresStoreFixt
     const std::vector<std::string> errors =
         si::storetest::runTogether(kThreads, [](int) {}, [&](int i) { stores[i] = open(); });
     BOOST_CHECK_MESSAGE(errors.empty(), "first error: " << (errors.empty() ? "" : errors.front()));
-    int rows = 0;
-    raw() << "SELECT COUNT(*) FROM schema_version", into(rows), now;
-    BOOST_TEST(rows == si::Schema::latestVersion());
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM schema_version").at(0) == si::Schema::latestVersion());
 }
 
 BOOST_FIXTURE_TEST_CASE(newer_schema_is_refused, PostgresStoreFixture)
 {
     open();
-    int future = si::Schema::latestVersion() + 1;
-    raw() << "INSERT INTO schema_version (version, applied_at) VALUES ($1, 0)", use(future), now;
+    const int future = si::Schema::latestVersion() + 1;
+    si::execute(*raw(), "INSERT INTO schema_version (version, applied_at) VALUES ($1, 0)", future);
     checkStoreError([&] { open(); }, "the database schema is version " + std::to_string(future) +
                                          ", newer than this program knows");
 }
@@ -144,18 +138,16 @@ BOOST_FIXTURE_TEST_CASE(concurrent_webhook_deliveries_apply_once, PostgresStoreF
     }
     BOOST_TEST(revoked == 1);
     BOOST_TEST(duplicates == kThreads - 1);
-    int events = 0;
-    raw() << "SELECT COUNT(*) FROM webhook_events", into(events), now;
-    BOOST_TEST(events == 1);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM webhook_events").at(0) == 1);
 }
 
 BOOST_FIXTURE_TEST_CASE(locked_row_fails_after_busy_timeout_and_recovers, PostgresStoreFixture)
 {
     si::SqlStore store("postgresql", storeConninfo, 200);
     store.saveState(si::storetest::makeState("a"));
-    Poco::Data::Session holder = raw();
-    holder << "BEGIN", now;
-    holder << "UPDATE install_states SET ref = 'held' WHERE token_hash = 'state-a'", now; // holds the row lock
+    auto holder = raw();
+    holder->exec("BEGIN");
+    holder->exec("UPDATE install_states SET ref = 'held' WHERE token_hash = 'state-a'"); // holds the row lock
     const auto start = std::chrono::steady_clock::now();
     checkStoreError([&] { si::storetest::consume(store, "a", kT0 + 1, si::storetest::callbackInstall("acct_A")); },
                     "database is locked (busy for more than 200 ms): ");
@@ -164,7 +156,7 @@ BOOST_FIXTURE_TEST_CASE(locked_row_fails_after_busy_timeout_and_recovers, Postgr
                                    .count();
     BOOST_TEST(waitedMs >= 150);
     BOOST_TEST(waitedMs < 3000);
-    holder << "ROLLBACK", now;
+    holder->exec("ROLLBACK");
     // the statements that threw were rebuilt: the store works again
     BOOST_TEST(si::storetest::code(
                    si::storetest::consume(store, "a", kT0 + 1, si::storetest::callbackInstall("acct_A")).outcome) ==
@@ -177,9 +169,8 @@ BOOST_FIXTURE_TEST_CASE(lost_connection_is_reopened_on_a_later_call, PostgresSto
     si::SqlStore store("postgresql", storeConninfo, 1000);
     store.saveState(si::storetest::makeState("a"));
     // the server ends the store's connection (as a restart or a failover would)
-    raw() << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
-             " WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        now;
+    firstRow(*raw(), "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                     " WHERE datname = current_database() AND pid <> pg_backend_pid()");
     checkStoreError([&] { store.ping(); }, "");
     store.ping(); // a new connection
     BOOST_TEST(si::storetest::code(
@@ -199,7 +190,7 @@ BOOST_FIXTURE_TEST_CASE(password_never_appears_in_messages, PostgresStoreFixture
         BOOST_TEST(message.find(secret) == std::string::npos, message);
         BOOST_TEST(message.find("password=***") != std::string::npos, message);
     }
-    // no server there: found before Poco tries (PQping), named, password masked
+    // no server there: found before Poco tries (PQping in the module), named, password masked
     try {
         si::SqlStore store("postgresql", "host=127.0.0.1 port=1 dbname=si user=si password=" + secret, 100);
         BOOST_ERROR("connected to port 1");

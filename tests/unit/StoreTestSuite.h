@@ -10,13 +10,14 @@
 //     si::storetest::StoreFactory openNotifying;
 // the same, with notifications enabled ([notify] set). Every store is also
 // an si::Outbox (the merchant's-side cases reach it with outboxOf), and a
-// member `raw()` returning a Poco::Data::Session on the same database, for
-// the cases that break the schema on purpose.
+// member `raw()` returning a new si::SqlConnection (the store's own port) on
+// the same database, for the cases that break the schema on purpose.
 #include <boost/test/unit_test.hpp>
 
 #include "core/Outbox.h"
 #include "core/StoreError.h"
 #include "core/Stores.h"
+#include "store/SqlConnection.h"
 
 #include <algorithm>
 
@@ -49,6 +50,16 @@ void checkStoreError(Action&& action, const std::string& expectedPart)
         BOOST_CHECK_MESSAGE(std::string(error.what()).find(expectedPart) != std::string::npos,
                             "message \"" << error.what() << "\" lacks \"" << expectedPart << "\"");
     }
+}
+
+/// The first `columns` integers of the first row of `sql` (empty: no row).
+inline std::vector<std::int64_t> firstRow(SqlConnection& connection, const std::string& sql, int columns = 1)
+{
+    std::vector<std::int64_t> values;
+    for (SqlStatement& row = query(connection, sql); row.step();)
+        for (int column = 0; values.size() < static_cast<std::size_t>(columns); ++column)
+            values.push_back(row.int64(column));
+    return values;
 }
 
 constexpr std::int64_t kT0 = 1'700'000'000; ///< a fixed "now" (Unix seconds)
@@ -905,8 +916,7 @@ inline void failed_outbox_insert_rolls_back_the_install(const StoreFactory& open
     BOOST_FIXTURE_TEST_CASE(name, Fixture)                                                          \
     {                                                                                               \
         ::si::storetest::name(openNotifying, [this](const std::string& sql) {                       \
-            auto session = raw();                                                                   \
-            session << sql, Poco::Data::Keywords::now;                                              \
+            raw()->exec(sql);                                                                       \
         });                                                                                         \
     }
 

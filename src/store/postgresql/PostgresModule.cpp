@@ -2,16 +2,15 @@
 // libpq, loaded by the program (src/store/PostgresModule.cpp) only when
 // [database] connector = postgresql, so that an SQLite deployment never loads
 // libpq and the ~20 libraries it pulls in (Kerberos, LDAP, SASL, GnuTLS, …).
-// The interface is plain C; see src/store/PostgresModule.h for its contract.
-#include <Poco/Any.h>
-#include <Poco/Data/PostgreSQL/Connector.h>
-#include <Poco/Data/PostgreSQL/SessionHandle.h>
+// The interface is plain C functions; si_pg_connect hands over a C++ object
+// implementing the store's port (src/store/SqlConnection.h, header only).
+// See src/store/PostgresModule.h for the contract.
+#include "store/postgresql/PostgresConnection.h"
 
 #include <libpq-fe.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
 
 namespace {
@@ -29,21 +28,32 @@ char* copyOf(const std::string& text)
 extern "C" {
 
 /// Version of this interface; the program refuses a module of another.
+/// 2: si_pg_connect returns a connection of the store's port.
 __attribute__((visibility("default"))) int si_pg_abi_version(void)
 {
-    return 1;
+    return 2;
 }
 
-/// Registers Poco's PostgreSQL connector (once per process); 0 on success.
-__attribute__((visibility("default"))) int si_pg_register(void)
+/// Connects to the conninfo. On success returns 0 and sets *connection to a
+/// new si::SqlConnection (the caller deletes it). On failure returns -1, sets
+/// *fault to an si::SqlFault and *error to a malloc'd message (NULL when out
+/// of memory; free it with si_pg_free).
+__attribute__((visibility("default"))) int si_pg_connect(const char* conninfo, si::SqlConnection** connection,
+                                                         int* fault, char** error)
 {
-    static std::once_flag once;
+    *connection = nullptr;
+    *error = nullptr;
     try {
-        std::call_once(once, [] { Poco::Data::PostgreSQL::Connector::registerConnector(); });
+        *connection = si::postgres::connectWithPoco(conninfo).release();
         return 0;
-    } catch (...) {
-        return -1;
+    } catch (const si::SqlError& failure) {
+        *fault = static_cast<int>(failure.fault());
+        *error = copyOf(failure.what());
+    } catch (const std::exception& failure) {
+        *fault = static_cast<int>(si::SqlFault::Other);
+        *error = copyOf(failure.what());
     }
+    return -1;
 }
 
 /// Parses a libpq conninfo. On success returns 0 and sets *options to a
@@ -75,29 +85,10 @@ __attribute__((visibility("default"))) int si_pg_conninfo_parse(const char* conn
     return *options ? 0 : -1;
 }
 
-/// Frees what si_pg_conninfo_parse returned.
+/// Frees what si_pg_conninfo_parse and si_pg_connect returned.
 __attribute__((visibility("default"))) void si_pg_free(char* text)
 {
     std::free(text);
-}
-
-/// 1 when no server answers at the conninfo (PQPING_NO_RESPONSE), else 0.
-__attribute__((visibility("default"))) int si_pg_ping(const char* conninfo)
-{
-    return PQping(conninfo) == PQPING_NO_RESPONSE ? 1 : 0;
-}
-
-/// 1 when `handleProperty` (a const Poco::Any*: a PostgreSQL session's
-/// "handle" property) names a connection that is still up, else 0.
-__attribute__((visibility("default"))) int si_pg_session_alive(const void* handleProperty)
-{
-    try {
-        const auto& any = *static_cast<const Poco::Any*>(handleProperty);
-        auto* handle = Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(any);
-        return handle && PQstatus(*handle) == CONNECTION_OK ? 1 : 0;
-    } catch (...) {
-        return 0;
-    }
 }
 
 } // extern "C"
