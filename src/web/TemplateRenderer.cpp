@@ -6,6 +6,7 @@
 #include <cctype>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 
 namespace si {
@@ -66,6 +67,12 @@ std::string htmlEscape(const std::string& text)
 {
     std::string out;
     out.reserve(text.size() + text.size() / 8);
+    appendHtmlEscaped(out, text);
+    return out;
+}
+
+void appendHtmlEscaped(std::string& out, const std::string& text)
+{
     for (char c : text) {
         switch (c) {
         case '&': out += "&amp;"; break;
@@ -76,7 +83,6 @@ std::string htmlEscape(const std::string& text)
         default: out += c;
         }
     }
-    return out;
 }
 
 std::string builtInErrorPage(int status, const std::string& heading, const std::string& message)
@@ -230,7 +236,18 @@ struct TemplateFile {
     }
 };
 
-mustache::data toData(const TemplateValues& values)
+/// Stands in for the texts while a page's skeleton is rendered (Skeleton):
+/// the renderer's random tag and the text's number, between \x01 bytes,
+/// which htmlEscape leaves as they are.
+struct Sentinels {
+    std::string prefix; ///< "\x01" + tag + ":"
+    std::size_t next = 0;
+    std::string make() { return prefix + std::to_string(next++) + '\x01'; }
+};
+
+/// The values as kainjow data. With `sentinels`, every non-empty text is
+/// replaced by the next sentinel, in the order describeShape() lists them.
+mustache::data toData(const TemplateValues& values, Sentinels* sentinels = nullptr)
 {
     mustache::data object(mustache::data::type::object);
     for (const auto& [key, entry] : values.entries()) {
@@ -241,7 +258,7 @@ mustache::data toData(const TemplateValues& values)
             if (entry.text.empty()) {
                 object.set(key, mustache::data(false));
             } else {
-                object.set(key, mustache::data(entry.text));
+                object.set(key, mustache::data(sentinels ? sentinels->make() : entry.text));
             }
             break;
         case TemplateValues::Entry::Kind::Flag:
@@ -250,7 +267,7 @@ mustache::data toData(const TemplateValues& values)
         case TemplateValues::Entry::Kind::List: {
             mustache::data list(mustache::data::type::list);
             for (const TemplateValues& item : entry.list) {
-                list.push_back(toData(item));
+                list.push_back(toData(item, sentinels));
             }
             object.set(key, list);
             // Mustache cannot ask "is this list empty?" without looping, so a
@@ -265,6 +282,72 @@ mustache::data toData(const TemplateValues& values)
     return object;
 }
 
+/// Appends to `key` what decides a page's markup: every value's name and
+/// kind, each flag, each list's length (and its items' shapes) and whether
+/// each text is empty; and appends to `texts` the non-empty texts, in the
+/// order toData() meets them.
+void describeShape(const TemplateValues& values, std::string& key, std::vector<const std::string*>& texts)
+{
+    for (const auto& [name, entry] : values.entries()) {
+        key += std::to_string(name.size());
+        key += ':';
+        key += name;
+        switch (entry.kind) {
+        case TemplateValues::Entry::Kind::Text:
+            key += entry.text.empty() ? 'e' : 't';
+            if (!entry.text.empty())
+                texts.push_back(&entry.text);
+            break;
+        case TemplateValues::Entry::Kind::Flag:
+            key += entry.flag ? '1' : '0';
+            break;
+        case TemplateValues::Entry::Kind::List:
+            key += 'l';
+            key += std::to_string(entry.list.size());
+            key += '[';
+            for (const TemplateValues& item : entry.list) {
+                describeShape(item, key, texts);
+                key += '|';
+            }
+            key += ']';
+            break;
+        }
+    }
+}
+
+/// A page rendered once for one shape of values, with a sentinel where each
+/// text went: the literal markup between the places, and which text goes
+/// in each place (a text may appear in several, or none).
+struct Skeleton {
+    std::vector<std::string> literals; ///< one more than places
+    std::vector<std::size_t> places;   ///< index into the texts, in output order
+    std::size_t texts = 0;             ///< how many texts the shape has
+};
+
+Skeleton splitAtSentinels(const std::string& html, const std::string& prefix, std::size_t texts)
+{
+    Skeleton skeleton;
+    skeleton.texts = texts;
+    std::size_t from = 0;
+    for (std::size_t at = html.find(prefix); at != std::string::npos; at = html.find(prefix, from)) {
+        const std::size_t digits = at + prefix.size();
+        const std::size_t end = html.find('\x01', digits);
+        std::size_t index = 0;
+        bool valid = end != std::string::npos && end > digits;
+        for (std::size_t i = digits; valid && i < end; ++i) {
+            valid = html[i] >= '0' && html[i] <= '9' && end - digits <= 9;
+            index = index * 10 + static_cast<std::size_t>(html[i] - '0');
+        }
+        if (!valid || index >= texts)
+            throw TemplateError("Internal error: a rendered page holds a malformed placeholder.");
+        skeleton.literals.push_back(html.substr(from, at - from));
+        skeleton.places.push_back(index);
+        from = end + 1;
+    }
+    skeleton.literals.push_back(html.substr(from));
+    return skeleton;
+}
+
 } // namespace
 
 struct TemplateRenderer::Impl {
@@ -275,6 +358,30 @@ struct TemplateRenderer::Impl {
     // several threads.
     std::unique_ptr<TemplateFile> layout;
     std::map<std::string, std::unique_ptr<TemplateFile>> pages;
+
+    // Rendering through kainjow costs ~100k instructions a page, most of
+    // every request's CPU; but a page's markup depends only on the shape of
+    // its values (TemplateValues: which texts are empty, the flags, list
+    // lengths). So each shape is rendered once, with sentinels in place of
+    // the texts, and a request only escapes its texts into the places.
+    std::string sentinelPrefix; ///< "\x01" + a random tag + ":"
+    std::mutex skeletonsMutex;
+    std::map<std::string, std::shared_ptr<const Skeleton>> skeletons; ///< by page name + shape
+    static constexpr std::size_t kMaxSkeletons = 64;                  ///< then start over
+
+    std::string renderThroughKainjow(TemplateFile& page, mustache::data data)
+    {
+        mustache::mustache& pageTemplate = page.get();
+        mustache::mustache& layoutTemplate = layout->get();
+        const std::string body = pageTemplate.render(data);
+        if (!pageTemplate.is_valid())
+            throw TemplateError("Rendering " + page.path + " failed: " + pageTemplate.error_message());
+        data.set("body", mustache::data(body));
+        std::string html = layoutTemplate.render(data);
+        if (!layoutTemplate.is_valid())
+            throw TemplateError("Rendering " + layout->path + " failed: " + layoutTemplate.error_message());
+        return html;
+    }
 };
 
 const std::vector<std::string>& TemplateRenderer::pageNames()
@@ -288,6 +395,8 @@ TemplateRenderer TemplateRenderer::load(const std::string& dir, TemplateCompile 
 {
     auto impl = std::make_unique<Impl>();
     impl->dir = dir;
+    std::random_device random;
+    impl->sentinelPrefix = "\x01si" + std::to_string(random()) + "-" + std::to_string(random()) + ":";
     const std::string base = dir.empty() || dir.back() == '/' ? dir : dir + "/";
     impl->layout = std::make_unique<TemplateFile>(base + "layout.html", "body");
     for (const std::string& name : pageNames())
@@ -300,10 +409,15 @@ TemplateRenderer TemplateRenderer::load(const std::string& dir, TemplateCompile 
     return TemplateRenderer(std::move(impl));
 }
 
-std::string TemplateRenderer::render(const std::string& name, const TemplateValues& values) const
+namespace {
+
+/// The page `name`, once the values are known to have a title. Throws
+/// TemplateError.
+TemplateFile& pageToRender(std::map<std::string, std::unique_ptr<TemplateFile>>& pages, const std::string& name,
+                           const TemplateValues& values)
 {
-    const auto page = _impl->pages.find(name);
-    if (page == _impl->pages.end()) {
+    const auto page = pages.find(name);
+    if (page == pages.end()) {
         throw TemplateError("No template named \"" + name + "\"; known pages are install, success, failure, "
                             "message, dev-consent, admin-login, admin and admin-install.");
     }
@@ -312,19 +426,53 @@ std::string TemplateRenderer::render(const std::string& name, const TemplateValu
         title->second.text.empty()) {
         throw TemplateError("Rendering " + name + ".html needs a non-empty \"title\" value.");
     }
+    return *page->second;
+}
 
-    mustache::mustache& pageTemplate = page->second->get();
-    mustache::mustache& layout = _impl->layout->get();
-    mustache::data data = toData(values);
-    const std::string body = pageTemplate.render(data);
-    if (!pageTemplate.is_valid()) {
-        throw TemplateError("Rendering " + page->second->path + " failed: " + pageTemplate.error_message());
+} // namespace
+
+std::string TemplateRenderer::renderUncached(const std::string& name, const TemplateValues& values) const
+{
+    return _impl->renderThroughKainjow(pageToRender(_impl->pages, name, values), toData(values));
+}
+
+std::string TemplateRenderer::render(const std::string& name, const TemplateValues& values) const
+{
+    TemplateFile& page = pageToRender(_impl->pages, name, values);
+
+    std::string key = name + '\n';
+    std::vector<const std::string*> texts;
+    describeShape(values, key, texts);
+    std::shared_ptr<const Skeleton> skeleton;
+    {
+        std::lock_guard<std::mutex> lock(_impl->skeletonsMutex);
+        if (const auto found = _impl->skeletons.find(key); found != _impl->skeletons.end())
+            skeleton = found->second;
     }
-    data.set("body", mustache::data(body));
-    std::string html = layout.render(data);
-    if (!layout.is_valid()) {
-        throw TemplateError("Rendering " + _impl->layout->path + " failed: " + layout.error_message());
+    if (!skeleton) {
+        Sentinels sentinels{_impl->sentinelPrefix};
+        const std::string html = _impl->renderThroughKainjow(page, toData(values, &sentinels));
+        skeleton = std::make_shared<const Skeleton>(splitAtSentinels(html, _impl->sentinelPrefix, sentinels.next));
+        std::lock_guard<std::mutex> lock(_impl->skeletonsMutex);
+        if (_impl->skeletons.size() >= Impl::kMaxSkeletons)
+            _impl->skeletons.clear();
+        _impl->skeletons.emplace(key, skeleton);
     }
+    if (skeleton->texts != texts.size()) // cannot happen: the key counts the texts
+        return _impl->renderThroughKainjow(page, toData(values));
+
+    std::size_t size = 0;
+    for (const std::string& literal : skeleton->literals)
+        size += literal.size();
+    for (const std::size_t index : skeleton->places)
+        size += texts[index]->size() + 16;
+    std::string html;
+    html.reserve(size);
+    for (std::size_t i = 0; i < skeleton->places.size(); ++i) {
+        html += skeleton->literals[i];
+        appendHtmlEscaped(html, *texts[skeleton->places[i]]);
+    }
+    html += skeleton->literals.back();
     return html;
 }
 

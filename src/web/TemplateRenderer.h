@@ -73,6 +73,11 @@ public:
     /// include "title". Throws TemplateError if rendering fails.
     std::string render(const std::string& name, const TemplateValues& values) const;
 
+    /// What render() returns, rendered straight through kainjow every time:
+    /// the reference render()'s once-per-shape rendering is tested and fuzzed
+    /// against.
+    std::string renderUncached(const std::string& name, const TemplateValues& values) const;
+
     TemplateRenderer(TemplateRenderer&&) noexcept;
     TemplateRenderer& operator=(TemplateRenderer&&) noexcept;
     ~TemplateRenderer();
@@ -89,5 +94,7 @@ std::string builtInErrorPage(int status, const std::string& heading, const std::
 
 /// HTML-escapes & < > " ' (for the built-in page and anything outside Mustache).
 std::string htmlEscape(const std::string& text);
+/// htmlEscape(text), appended to `out`.
+void appendHtmlEscaped(std::string& out, const std::string& text);
 
 } // namespace si

@@ -483,6 +483,47 @@ BOOST_AUTO_TEST_CASE(compiling_on_first_use_reads_every_file_at_load)
                std::string::npos);
 }
 
+// render() renders each shape of values once, with placeholders, and then
+// only escapes each request's texts into place: it must give exactly what
+// rendering through kainjow gives, for hostile texts (placeholder-looking
+// ones included), texts used in several places, empty texts, flags and lists.
+BOOST_AUTO_TEST_CASE(render_once_per_shape_equals_rendering_every_time)
+{
+    const TemplateRenderer renderer = TemplateRenderer::load(shippedDir);
+    const std::vector<std::string> texts = {
+        "plain", "<script>alert(1)</script>", "a & b \"quoted\" 'single'", "\x01si1-2:0\x01",
+        "{{title}} {{{body}}}", "\xE2\x80\x9Cunicode\xE2\x80\x9D", std::string("nul\0byte", 8), "\x01",
+    };
+    std::size_t checked = 0;
+    for (std::size_t round = 0; round < texts.size(); ++round) {
+        const std::string& a = texts[round];
+        const std::string& b = texts[(round + 3) % texts.size()];
+        for (const bool flag : {true, false}) {
+            TemplateValues values = common(a);
+            values.set("install_url", b)
+                .set("heading", a + b)
+                .set("message", round % 2 ? "" : b)
+                .set("account_id", "acct_" + a)
+                .set("account_name", flag ? b : "")
+                .set("reason_code", a)
+                .set("retry_url", "/stripe/?" + b)
+                .set("status", "404")
+                .set("test_mode", flag)
+                .set("cancelled", !flag);
+            for (std::size_t i = 0; i < round % 4; ++i)
+                values.add("permissions", TemplateValues().set("text", texts[(round + i) % texts.size()]));
+            for (const std::string& page : TemplateRenderer::pageNames()) {
+                BOOST_TEST_CONTEXT(page << " round " << round << " flag " << flag)
+                {
+                    BOOST_TEST(renderer.render(page, values) == renderer.renderUncached(page, values));
+                    ++checked;
+                }
+            }
+        }
+    }
+    BOOST_TEST(checked == texts.size() * 2 * TemplateRenderer::pageNames().size());
+}
+
 BOOST_AUTO_TEST_CASE(raw_output_in_a_page_is_refused)
 {
     for (const char* tag : {"{{{x}}}", "{{&x}}", "{{ & x }}", "{{> partial}}", "{{=<% %>=}}<%&x%>"}) {
