@@ -13,9 +13,11 @@ export STRIPE_INSTALL_CONFIG
 # here too keeps a chrooted host without /proc working.
 LD_LIBRARY_PATH="$(dirname "@BINARY@")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export LD_LIBRARY_PATH
-# PostgreSQL support (lib/stripe-install-postgresql.so in the dist) is found
-# through /proc/self/exe too: name its folder for hosts without /proc.
-if [ -z "${STRIPE_INSTALL_MODULE_DIR:-}" ] && [ -e "$(dirname "@BINARY@")/lib/stripe-install-postgresql.so" ]; then
+# The modules (lib/stripe-install-net.so and lib/stripe-install-postgresql.so
+# in the dist) are found through /proc/self/exe too: name their folder for
+# hosts without /proc.
+if [ -z "${STRIPE_INSTALL_MODULE_DIR:-}" ] && { [ -e "$(dirname "@BINARY@")/lib/stripe-install-net.so" ] ||
+   [ -e "$(dirname "@BINARY@")/lib/stripe-install-postgresql.so" ]; }; then
   STRIPE_INSTALL_MODULE_DIR="$(dirname "@BINARY@")/lib"
   export STRIPE_INSTALL_MODULE_DIR
 fi

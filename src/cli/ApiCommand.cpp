@@ -7,7 +7,8 @@
 #include "cli/Arguments.h"
 #include "cli/CommandRegistry.h"
 #include "cli/LoadRuntime.h"
-#include "stripe/StripeApiClient.h"
+#include "modules/ModuleLoader.h"
+#include "stripe/StripeApi.h"
 
 namespace si::cli {
 namespace {
@@ -110,14 +111,17 @@ int apiCommand(const std::vector<std::string>& words)
     if (!config)
         return 1;
     try {
-        const StripeApiClient client(StripeApiSettings::from(*config),
-                                     [](const std::string& line) { std::cerr << line << "\n"; });
-        const StripeResponse response = client.send(options.request);
+        const auto client = connectStripeApi(StripeApiSettings::from(*config),
+                                             [](const std::string& line) { std::cerr << line << "\n"; });
+        const StripeResponse response = client->send(options.request);
         std::cout << response.body;
         if (!response.body.empty() && response.body.back() != '\n')
             std::cout << "\n";
         return 0;
     } catch (const StripeApiError& e) {
+        std::cerr << "api: " << e.what() << "\n";
+        return 1;
+    } catch (const ModuleError& e) {
         std::cerr << "api: " << e.what() << "\n";
         return 1;
     }

@@ -12,7 +12,8 @@
 #include "core/InstallSync.h"
 #include "core/StoreError.h"
 #include "store/OpenStore.h"
-#include "stripe/StripeApiClient.h"
+#include "modules/ModuleLoader.h"
+#include "stripe/StripeApi.h"
 
 namespace si::cli {
 namespace {
@@ -20,7 +21,7 @@ namespace {
 constexpr int kPageSize = 100;
 constexpr int kMaxPages = 10000; // a million installs: far past any real app; stops a looping server
 
-std::vector<RemoteInstall> fetchAll(const StripeApiClient& client, bool livemode)
+std::vector<RemoteInstall> fetchAll(const StripeApi& client, bool livemode)
 {
     std::vector<RemoteInstall> all;
     std::set<std::string> cursors;
@@ -89,9 +90,9 @@ int syncInstalls(const AppConfig& config, std::optional<bool> livemode, bool dry
     const bool mode = livemode ? *livemode : keyMode.value_or(true);
     const char* modeName = mode ? "live" : "test";
     try {
-        const StripeApiClient client(StripeApiSettings::from(config),
-                                     [](const std::string& line) { std::cerr << line << "\n"; });
-        const std::vector<RemoteInstall> remote = fetchAll(client, mode);
+        const auto client = connectStripeApi(StripeApiSettings::from(config),
+                                             [](const std::string& line) { std::cerr << line << "\n"; });
+        const std::vector<RemoteInstall> remote = fetchAll(*client, mode);
         auto store = openStore(config);
         InstallFilter filter;
         filter.livemode = mode;
@@ -135,6 +136,8 @@ int syncInstalls(const AppConfig& config, std::optional<bool> livemode, bool dry
         std::cerr << "installs: sync: unexpected answer from Stripe: " << e.what() << " (nothing changed)\n";
     } catch (const StoreError& e) {
         std::cerr << "installs: database: " << e.what() << "\n";
+    } catch (const ModuleError& e) {
+        std::cerr << "installs: sync: " << e.what() << "\n";
     }
     return 1;
 }

@@ -4,6 +4,7 @@
 #include "cli/CommandRegistry.h"
 #include "cli/LoadRuntime.h"
 #include "core/Text.h"
+#include "modules/ModuleLoader.h"
 #include "transport/DevServer.h"
 
 namespace si::cli {
@@ -84,6 +85,9 @@ int serveCommand(const std::vector<std::string>& words)
     }
     try {
         return serveHttp(*runtime, host, static_cast<unsigned short>(port));
+    } catch (const ModuleError& e) {
+        std::cerr << "serve: " << e.what() << "\n";
+        return 1;
     } catch (const std::exception& e) {
         std::cerr << "serve: cannot listen on " << listen << ": " << e.what() << "\n";
         return 1;

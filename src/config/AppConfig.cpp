@@ -16,11 +16,10 @@
 #include <set>
 #include <sstream>
 
-#include <Poco/AutoPtr.h>
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
-#include <Poco/Util/IniFileConfiguration.h>
 
+#include "config/IniFile.h"
 #include "core/AdminAuth.h"
 #include "core/Text.h"
 
@@ -192,8 +191,7 @@ public:
             text.erase(0, 3); // a byte-order mark from a Windows editor
         std::error_code ignored;
         _folder = fs::absolute(fs::path(_path), ignored).parent_path();
-        std::istringstream stream(text);
-        _ini = new Poco::Util::IniFileConfiguration(stream);
+        _ini = IniFile::parse(text);
         scanLines(text);
 
         AppConfig config;
@@ -232,7 +230,7 @@ private:
     /// The value, or nothing when the key is absent or empty.
     std::optional<std::string> value(const std::string& section, const std::string& key) const
     {
-        std::string text = _ini->getRawString(section + "." + key, "");
+        std::string text = _ini.get(section + "." + key).value_or("");
         if (text.empty())
             return std::nullopt;
         return text;
@@ -244,8 +242,8 @@ private:
         return (path.is_absolute() ? path : _folder / path).lexically_normal().string();
     }
 
-    /// Section layout and key names, with line numbers. Poco takes the values;
-    /// this pass finds what Poco accepts silently: unknown or repeated keys,
+    /// Section layout and key names, with line numbers. IniFile takes the values;
+    /// this pass finds what it accepts silently: unknown or repeated keys,
     /// '#' "comments" and lines without '='. Those last two are never echoed,
     /// since such a line may hold a secret.
     void scanLines(const std::string& text)
@@ -670,7 +668,7 @@ private:
     std::string _path;
     const EnvLookup& _env;
     fs::path _folder;
-    Poco::AutoPtr<Poco::Util::IniFileConfiguration> _ini;
+    IniFile _ini;
     std::map<std::string, int> _lineOf; ///< "section.key" (lower case) → line of the value Poco keeps
     std::vector<std::pair<int, std::string>> _problems; ///< line (0: none) and message
 };

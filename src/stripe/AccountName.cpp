@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "core/InstallSync.h"
@@ -10,7 +11,7 @@
 namespace si {
 namespace {
 
-std::optional<std::string> fetchName(const StripeApiClient& client, const std::string& accountId, int timeoutMs,
+std::optional<std::string> fetchName(const StripeApi& client, const std::string& accountId, int timeoutMs,
                                      Logger* log)
 {
     try {
@@ -30,9 +31,36 @@ std::optional<std::string> fetchName(const StripeApiClient& client, const std::s
     return std::nullopt;
 }
 
+/// The client, made on first use; after a failure (logged once) none.
+class LazyClient {
+public:
+    LazyClient(StripeApiSettings settings, Logger& log) : _settings(std::move(settings)), _log(log) {}
+
+    std::shared_ptr<const StripeApi> get()
+    {
+        std::lock_guard<std::mutex> lock(_mutex);
+        if (!_client && !_failed) {
+            try {
+                _client = connectStripeApi(_settings);
+            } catch (const std::exception& e) { // StripeApiError, ModuleError
+                _failed = true;
+                _log.warn("account_name_disabled", {{"cause", e.what()}});
+            }
+        }
+        return _client;
+    }
+
+private:
+    std::mutex _mutex;
+    StripeApiSettings _settings;
+    Logger& _log;
+    std::shared_ptr<const StripeApi> _client;
+    bool _failed = false;
+};
+
 } // namespace
 
-std::optional<std::string> fetchAccountDisplayName(const StripeApiClient& client, const std::string& accountId,
+std::optional<std::string> fetchAccountDisplayName(const StripeApi& client, const std::string& accountId,
                                                    int timeoutMs)
 {
     return fetchName(client, accountId, timeoutMs, nullptr);
@@ -42,15 +70,12 @@ AccountNameLookup makeAccountNameLookup(const AppConfig& config, Logger& log, in
 {
     if (config.apiKey.empty())
         return {};
-    std::shared_ptr<const StripeApiClient> client;
-    try {
-        client = std::make_shared<const StripeApiClient>(StripeApiSettings::from(config));
-    } catch (const StripeApiError& e) {
-        log.warn("account_name_disabled", {{"cause", e.what()}});
-        return {};
-    }
+    auto lazy = std::make_shared<LazyClient>(StripeApiSettings::from(config), log);
     Logger* logger = &log;
-    return [client, logger, timeoutMs](const std::string& accountId) -> std::optional<std::string> {
+    return [lazy, logger, timeoutMs](const std::string& accountId) -> std::optional<std::string> {
+        const std::shared_ptr<const StripeApi> client = lazy->get();
+        if (!client)
+            return std::nullopt;
         // A hard deadline of our own: a socket timeout does not bound every
         // way a server can stall (seen with a TLS server answering late), and
         // the page must never wait longer than timeoutMs. A late answer is

@@ -5,9 +5,11 @@
 
 namespace si {
 
-/// A standalone HTTP server (Poco Net) for local use: `stripe-install serve`.
-/// Serves until SIGINT/SIGTERM. `listen` is host:port. Returns the exit code.
+/// A standalone HTTP server for local use: `stripe-install serve`. The server
+/// itself (Poco Net) is in the network module; each of its threads answers
+/// through a Worker. Serves until SIGINT/SIGTERM; returns the exit code.
+/// Throws ModuleError when the network module is missing, std::exception
+/// when it cannot listen on host:port.
 int serveHttp(Runtime& runtime, const std::string& host, unsigned short port);
-
 
 } // namespace si

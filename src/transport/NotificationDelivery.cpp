@@ -1,6 +1,7 @@
 #include "transport/NotificationDelivery.h"
 
-#include "stripe/NotificationSender.h"
+#include "modules/NetModule.h"
+#include "stripe/CommandNotificationSender.h"
 
 namespace si {
 
@@ -8,8 +9,8 @@ std::unique_ptr<NotificationSender> makeNotificationSender(const AppConfig& conf
                                                            std::function<std::int64_t()> clock)
 {
     if (!config.notifyUrl.empty())
-        return std::make_unique<HttpNotificationSender>(config.notifyUrl, config.notifySecret, config.notifyTimeoutMs,
-                                                        std::move(clock), config.notifyCaFile);
+        return net::module().httpNotificationSender(config.notifyUrl, config.notifySecret, config.notifyTimeoutMs,
+                                                    std::move(clock), config.notifyCaFile);
     if (!config.notifyCommand.empty())
         return std::make_unique<CommandNotificationSender>(config.notifyCommand, config.notifyTimeoutMs);
     return nullptr;

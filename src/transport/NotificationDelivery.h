@@ -10,9 +10,10 @@
 
 namespace si {
 
-/// The sender for [notify] url (signed POST) or command; null when
-/// notifications are off. Throws std::invalid_argument when it cannot be
-/// set up (e.g. an unreadable ca_file).
+/// The sender for [notify] url (signed POST, from the network module) or
+/// command; null when notifications are off. Throws std::invalid_argument
+/// when it cannot be set up (e.g. an unreadable ca_file), ModuleError when
+/// [notify] url is set and the network module is missing.
 std::unique_ptr<NotificationSender> makeNotificationSender(const AppConfig& config,
                                                            std::function<std::int64_t()> clock);
 

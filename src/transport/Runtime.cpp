@@ -139,6 +139,10 @@ void Worker::afterResponse()
     // the rest wait for the next request or `notify flush`.
     constexpr std::size_t kPerResponse = 5;
     try {
+        // The sender of [notify] url loads the network module: only once
+        // something is due, so most plain-CGI requests never load it.
+        if (!_sender && _store->due(_runtime.clock(), 1).empty())
+            return;
         if (!_sender)
             _sender = makeNotificationSender(_runtime.config, _runtime.clock);
         const DeliverySummary summary =

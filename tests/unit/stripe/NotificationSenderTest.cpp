@@ -23,7 +23,8 @@
 #include <Poco/StreamCopier.h>
 
 #include "core/SignatureVerifier.h"
-#include "stripe/NotificationSender.h"
+#include "net/HttpNotificationSender.h"
+#include "stripe/CommandNotificationSender.h"
 
 namespace {
 

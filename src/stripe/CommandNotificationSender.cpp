@@ -1,4 +1,4 @@
-#include "stripe/NotificationSender.h"
+#include "stripe/CommandNotificationSender.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -7,128 +7,20 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <stdexcept>
 #include <vector>
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/URI.h>
-
 #include "core/Text.h"
 
-#ifndef SI_VERSION
-#define SI_VERSION "dev"
-#endif
-
 namespace si {
+
 namespace {
 
 constexpr std::size_t kOutputExcerpt = 200;
-
-void initializeSslOnce()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { Poco::Net::initializeSSL(); });
-}
-
-std::string readExcerpt(std::istream& in)
-{
-    char buffer[kOutputExcerpt];
-    in.read(buffer, sizeof buffer);
-    return std::string(buffer, static_cast<std::size_t>(in.gcount()));
-}
-
-} // namespace
-
-// ---- HTTP(S) ----------------------------------------------------------------
-
-HttpNotificationSender::HttpNotificationSender(std::string url, std::string secret, int timeoutMs,
-                                               std::function<std::int64_t()> clock, std::string caFile)
-    : _url(std::move(url)), _secret(std::move(secret)), _timeoutMs(timeoutMs), _clock(std::move(clock))
-{
-    if (_secret.empty())
-        throw std::invalid_argument("[notify] secret is needed with [notify] url: receivers verify the signature with it");
-    try {
-        const Poco::URI uri(_url);
-        if ((uri.getScheme() != "https" && uri.getScheme() != "http") || uri.getHost().empty())
-            throw std::invalid_argument("[notify] url must be an https:// URL, not \"" + logSafe(_url) + "\"");
-        _https = uri.getScheme() == "https";
-        _host = uri.getHost();
-        _port = uri.getPort();
-        _target = uri.getPathAndQuery();
-        if (_target.empty())
-            _target = "/";
-    } catch (const Poco::Exception& e) {
-        throw std::invalid_argument("[notify] url is not a URL: " + e.displayText());
-    }
-    if (!_https)
-        return;
-    initializeSslOnce();
-    try {
-        Poco::Net::Context::Params params;
-        params.caLocation = caFile;
-        params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-        params.verificationDepth = 9;
-        params.loadDefaultCAs = true;
-        _context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-        _context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-    } catch (const Poco::Exception& e) {
-        throw std::invalid_argument("cannot set up TLS for [notify] url: " + e.displayText());
-    }
-}
-
-HttpNotificationSender::~HttpNotificationSender() = default;
-
-DeliveryAttempt HttpNotificationSender::deliver(const OutboxEntry& entry)
-{
-    try {
-        std::unique_ptr<Poco::Net::HTTPClientSession> session;
-        if (_https)
-            session = std::make_unique<Poco::Net::HTTPSClientSession>(_host, _port, _context);
-        else
-            session = std::make_unique<Poco::Net::HTTPClientSession>(_host, _port);
-        session->setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(_timeoutMs) * 1000));
-
-        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, _target, Poco::Net::HTTPMessage::HTTP_1_1);
-        request.setContentType("application/json; charset=utf-8");
-        request.setContentLength(static_cast<std::streamsize>(entry.body.size()));
-        request.set(kNotificationSignatureHeaderName, notificationSignatureHeader(entry.body, _secret, _clock()));
-        request.set("User-Agent", "stripe-install/" SI_VERSION " (notify)");
-        request.setKeepAlive(false);
-        session->sendRequest(request) << entry.body;
-
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session->receiveResponse(response);
-        const int status = static_cast<int>(response.getStatus());
-        if (status >= 200 && status < 300)
-            return {true, ""};
-        return {false, "HTTP " + std::to_string(status) + " from " + logSafe(_host) + ": " +
-                           logSafe(readExcerpt(in), kOutputExcerpt)};
-    } catch (const Poco::TimeoutException&) {
-        return {false, "no answer from " + logSafe(_host) + " within " + std::to_string(_timeoutMs) +
-                           " ms ([notify] timeout_ms)"};
-    } catch (const Poco::Net::SSLException& e) {
-        return {false, "TLS with " + logSafe(_host) + " failed: " + logSafe(e.displayText(), kOutputExcerpt)};
-    } catch (const Poco::Exception& e) {
-        return {false, "cannot reach " + logSafe(_host) + ": " + logSafe(e.displayText(), kOutputExcerpt)};
-    }
-}
-
-// ---- Command ----------------------------------------------------------------
-
-namespace {
 
 class Fd {
 public:

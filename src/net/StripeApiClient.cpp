@@ -1,20 +1,18 @@
-#include "stripe/StripeApiClient.h"
+#include "net/StripeApiClient.h"
 
 #include <memory>
-#include <mutex>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
-#include <Poco/Net/SSLManager.h>
 #include <Poco/URI.h>
 
 #include "core/StateToken.h"
+#include "net/TlsClient.h"
 
 #ifndef SI_VERSION
 #define SI_VERSION "dev"
@@ -24,12 +22,6 @@ namespace si {
 namespace {
 
 constexpr std::size_t kMaxAnswerBytes = 16 * 1024 * 1024;
-
-void initializeSslOnce()
-{
-    static std::once_flag once;
-    std::call_once(once, [] { Poco::Net::initializeSSL(); });
-}
 
 std::string readCapped(std::istream& in)
 {
@@ -43,17 +35,6 @@ std::string readCapped(std::istream& in)
 }
 
 } // namespace
-
-StripeApiSettings StripeApiSettings::from(const AppConfig& config)
-{
-    StripeApiSettings settings;
-    settings.apiKey = config.apiKey;
-    settings.apiBase = config.apiBase;
-    settings.apiVersion = config.apiVersion;
-    settings.timeoutMs = config.apiTimeoutMs;
-    settings.caFile = config.apiCaFile;
-    return settings;
-}
 
 StripeApiClient::StripeApiClient(StripeApiSettings settings, StripeApiNotice notice, Sleeper sleep, Jitter jitter)
     : _settings(std::move(settings)), _notice(std::move(notice)), _sleep(std::move(sleep)),
@@ -74,15 +55,8 @@ StripeApiClient::StripeApiClient(StripeApiSettings settings, StripeApiNotice not
     }
     if (!_https)
         return;
-    initializeSslOnce();
     try {
-        Poco::Net::Context::Params params;
-        params.caLocation = _settings.caFile; // added to the system's CAs (loadDefaultCAs)
-        params.verificationMode = Poco::Net::Context::VERIFY_STRICT; // peer certificate and host name
-        params.verificationDepth = 9;
-        params.loadDefaultCAs = true;
-        _context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-        _context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+        _context = net::verifyingClientContext(_settings.caFile);
     } catch (const Poco::Exception& e) {
         throw StripeApiError(0, "cannot set up TLS for the Stripe API" +
                                     (_settings.caFile.empty() ? std::string() : " with [stripe] api_ca_file " +
@@ -97,12 +71,7 @@ AttemptResult StripeApiClient::attempt(const StripeRequest& request, int timeout
 {
     AttemptResult result;
     try {
-        std::unique_ptr<Poco::Net::HTTPClientSession> session;
-        if (_https)
-            session = std::make_unique<Poco::Net::HTTPSClientSession>(_host, _port, _context);
-        else
-            session = std::make_unique<Poco::Net::HTTPClientSession>(_host, _port);
-        session->setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeoutMs) * 1000));
+        const auto session = net::clientSession(_https, _host, _port, _context, timeoutMs);
 
         Poco::Net::HTTPRequest http(request.method, requestTarget(request), Poco::Net::HTTPMessage::HTTP_1_1);
         for (const auto& [name, value] :

@@ -1,6 +1,7 @@
 #pragma once
-// The two ways a notification reaches the app's backend ([notify] url or
-// [notify] command), as NotificationSenders for deliverDue (core/Outbox.h).
+// [notify] url: notifications POSTed over HTTP(S) (Poco Net, NetSSL), in
+// the network module stripe-install-net.so. The program makes one through
+// makeNotificationSender (transport/NotificationDelivery.h).
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,26 +43,6 @@ private:
     unsigned short _port = 0;
     std::string _target; ///< path and query
     Poco::AutoPtr<Poco::Net::Context> _context;
-};
-
-/// Runs a program (no shell, no arguments) with the JSON body on stdin and
-/// the fields in the environment: NOTIFY_EVENT_ID, NOTIFY_TYPE,
-/// NOTIFY_ACCOUNT_ID, NOTIFY_USER_ID, NOTIFY_LIVEMODE ("true"/"false"),
-/// NOTIFY_REF, NOTIFY_TIME, plus PATH; nothing else is inherited, so the
-/// program's own secrets (STRIPE_API_KEY…) never reach it. It runs in its
-/// own process group; past the timeout the whole group is killed. Exit 0
-/// is delivered; the error of a failed attempt quotes the start of its
-/// output (stdout and stderr, log-safe).
-class CommandNotificationSender : public NotificationSender {
-public:
-    /// Throws std::invalid_argument when `program` is not an absolute path.
-    CommandNotificationSender(std::string program, int timeoutMs);
-
-    DeliveryAttempt deliver(const OutboxEntry& entry) override;
-
-private:
-    std::string _program;
-    int _timeoutMs;
 };
 
 } // namespace si
