@@ -15,6 +15,10 @@ struct StateRecord {
     std::string ref;         ///< the app's own reference for the visitor ("" = none)
     std::int64_t createdAt = 0;
     std::int64_t expiresAt = 0;
+    /// Counted in the funnel (Store::countFunnel, no reason) in the same
+    /// transaction as the state, so a page view costs one write, not two;
+    /// "" counts nothing.
+    std::string funnelMetric;
 };
 
 /// One install of the app on one Stripe account, in live or test mode.
@@ -104,8 +108,10 @@ public:
     virtual ~Store() = default;
 
     /// Stores a freshly minted state; also purges long-expired states, so no
-    /// separate clean-up job is needed.
-    virtual void saveState(const StateRecord& state) = 0;
+    /// separate clean-up job is needed. The funnel is statistics: when its
+    /// metric cannot be counted the state is stored all the same, and the
+    /// answer says why (nullopt: counted, or nothing to count).
+    virtual std::optional<std::string> saveState(const StateRecord& state) = 0;
 
     /// In one transaction: consumes the state `tokenHash` if it exists, is
     /// unused, unexpired at `now` and bound to `browserHash`, then records

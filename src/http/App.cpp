@@ -239,9 +239,9 @@ std::string App::browserCookieHeader(const std::string& token, const HttpRequest
 HttpResponse App::installPage(const HttpRequest& request)
 {
     const auto cookie = findCookie(request.header("cookie").value_or(""), kBrowserCookieName);
-    const BeginResult begun = _flow.begin(cookie, "");
-    if (request.method == "GET")
-        countFunnel("page_view");
+    // Counted with the state it mints, in one transaction (HEAD is no view).
+    const BeginResult begun = _flow.begin(cookie, "", request.method == "GET" ? "page_view" : "");
+    logFunnelProblem("page_view", begun);
     TemplateValues values;
     values.set("title", "Install " + _config.appName).set("install_url", begun.installLink);
     for (const std::string& permission : _config.permissions)
@@ -266,9 +266,8 @@ HttpResponse App::start(const HttpRequest& request)
                          "The reference in this link must be at most 200 printable characters.", request);
     }
     const auto cookie = findCookie(request.header("cookie").value_or(""), kBrowserCookieName);
-    const BeginResult begun = _flow.begin(cookie, ref);
-    if (request.method == "GET")
-        countFunnel("start");
+    const BeginResult begun = _flow.begin(cookie, ref, request.method == "GET" ? "start" : "");
+    logFunnelProblem("start", begun);
     HttpResponse response;
     response.status = 303;
     response.addHeader("Location", begun.installLink);
@@ -332,6 +331,12 @@ HttpResponse App::callback(const HttpRequest& request)
         .set("retry_url", retryUrl)
         .set("cancelled", result.outcome == CallbackOutcome::Cancelled);
     return page(shown.status, "failure", values, request);
+}
+
+void App::logFunnelProblem(const char* metric, const BeginResult& begun)
+{
+    if (begun.funnelProblem)
+        _log.warn("funnel_count_failed", {{"metric", metric}, {"reason", ""}, {"cause", *begun.funnelProblem}});
 }
 
 void App::countFunnel(const char* metric, const std::string& reason)

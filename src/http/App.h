@@ -65,6 +65,8 @@ private:
 
     /// Adds one to a funnel counter; a failure is logged, never thrown.
     void countFunnel(const char* metric, const std::string& reason = "");
+    /// Logs, as countFunnel does, a metric the state's own write could not count.
+    void logFunnelProblem(const char* metric, const BeginResult& begun);
 
     /// A page from the templates with the security headers every page has;
     /// falls back to the built-in page if the templates fail.

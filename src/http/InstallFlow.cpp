@@ -28,7 +28,8 @@ InstallFlow::InstallFlow(const AppConfig& config, Store& store, RandomSource& ra
 {
 }
 
-BeginResult InstallFlow::begin(const std::optional<std::string>& browserToken, const std::string& ref)
+BeginResult InstallFlow::begin(const std::optional<std::string>& browserToken, const std::string& ref,
+                               const std::string& funnelMetric)
 {
     BeginResult result;
     if (browserToken && looksLikeToken(*browserToken)) {
@@ -45,7 +46,8 @@ BeginResult InstallFlow::begin(const std::optional<std::string>& browserToken, c
     record.ref = ref;
     record.createdAt = _clock();
     record.expiresAt = record.createdAt + _config.stateTtl;
-    _store.saveState(record);
+    record.funnelMetric = funnelMetric;
+    result.funnelProblem = _store.saveState(record);
 
     result.installLink = buildInstallLink(_config.installLinkBase, _config.appId, _config.redirectUri, result.state);
     return result;

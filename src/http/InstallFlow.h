@@ -21,6 +21,7 @@ struct BeginResult {
     std::string installLink;
     std::string browserToken; ///< the browser-binding cookie's value
     bool browserTokenIsNew = false; ///< the cookie must be (re)sent
+    std::optional<std::string> funnelProblem; ///< why the funnel metric was not counted
 };
 
 /// Every way a callback can end. Expected outcomes, not faults.
@@ -50,8 +51,10 @@ public:
     InstallFlow(const AppConfig& config, Store& store, RandomSource& random, Clock clock);
 
     /// Mints a state for this browser (reusing its binding cookie when it
-    /// presents a well-formed one) and stores its digest with `ref`.
-    BeginResult begin(const std::optional<std::string>& browserToken, const std::string& ref);
+    /// presents a well-formed one) and stores its digest with `ref`,
+    /// counting `funnelMetric` ("page_view", "start") in the same write.
+    BeginResult begin(const std::optional<std::string>& browserToken, const std::string& ref,
+                      const std::string& funnelMetric = "");
 
     /// Decides a callback. Only a verified signature over an unexpired,
     /// unused state minted for this browser records an install.

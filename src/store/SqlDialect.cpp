@@ -41,6 +41,10 @@ SqlDialect SqlDialect::forConnector(const std::string& connector)
 
 std::string SqlDialect::sql(const std::string& portable) const
 {
+    // Called for every statement a request runs: SQLite's text is the
+    // portable text unless it names a type.
+    if (!isPostgres() && portable.find('{') == std::string::npos)
+        return portable;
     std::string out;
     out.reserve(portable.size() + 16);
     int placeholder = 0;

@@ -206,19 +206,33 @@ void SqlStore::dropBroken()
         _connection.reset();
 }
 
-void SqlStore::saveState(const StateRecord& state)
+std::optional<std::string> SqlStore::saveState(const StateRecord& state)
 {
-    guarded([&] {
+    return guarded([&] {
         SqlConnection& c = *_connection;
         Transaction transaction(c, _sql->begin);
         execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
                 state.expiresAt);
+        std::optional<std::string> funnelProblem;
+        if (!state.funnelMetric.empty()) {
+            // Under a savepoint: a count that fails (its table damaged) is
+            // undone alone, and the state is still stored.
+            c.exec("SAVEPOINT funnel_count");
+            try {
+                merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
+            } catch (const SqlError& e) {
+                c.exec("ROLLBACK TO SAVEPOINT funnel_count");
+                funnelProblem = e.what();
+            }
+            c.exec("RELEASE SAVEPOINT funnel_count");
+        }
         const bool purge = !_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds;
         if (purge)
             execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
         transaction.commit();
         if (purge)
             _lastPurge = state.createdAt;
+        return funnelProblem;
     });
 }
 

@@ -81,7 +81,7 @@ public:
     /// connection's first saveState, then at most once per second of
     /// createdAt: a busy FastCGI process no longer deletes with every
     /// state, and a long-expired state may outlive its hour by a second.
-    void saveState(const StateRecord& state) override;
+    std::optional<std::string> saveState(const StateRecord& state) override;
 
     /// Uses install.accountId, userId and livemode; the ref comes from the
     /// state and installed_at/updated_at are `now`.

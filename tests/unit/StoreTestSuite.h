@@ -72,7 +72,7 @@ const std::string kAuthorized = "account.application.authorized";
 inline StateRecord makeState(const std::string& token, const std::string& ref = "",
                              std::int64_t createdAt = kT0, const std::string& browser = kBrowser)
 {
-    return StateRecord{"state-" + token, browser, ref, createdAt, createdAt + kTtl};
+    return StateRecord{"state-" + token, browser, ref, createdAt, createdAt + kTtl, ""};
 }
 
 inline Install callbackInstall(const std::string& account, bool livemode = true,
@@ -589,6 +589,29 @@ inline void funnel_counts_per_utc_day(const StoreFactory& open, const StoreFacto
     BOOST_TEST(store->funnel("2023-11-17").empty());
 }
 
+// The install page counts its view with the state it mints, in one write.
+inline void saving_a_state_counts_its_funnel_metric(const StoreFactory& open, const StoreFactory&)
+{
+    auto store = open();
+    const std::int64_t day1 = 1'700'006'400; // 2023-11-15T00:00:00Z
+    StateRecord viewed = makeState("viewed", "", day1 + 10);
+    viewed.funnelMetric = "page_view";
+    StateRecord started = makeState("started", "r", day1 + 20);
+    started.funnelMetric = "start";
+    store->saveState(viewed);
+    store->saveState(started);
+    store->saveState(makeState("uncounted", "", day1 + 30)); // a HEAD request: no metric
+    std::vector<std::string> got;
+    for (const FunnelCount& c : store->funnel("2023-11-15"))
+        got.push_back(c.day + " " + c.metric + " " + c.reason + " " + std::to_string(c.count));
+    const std::vector<std::string> expected = {"2023-11-15 page_view  1", "2023-11-15 start  1"};
+    BOOST_TEST(got == expected, boost::test_tools::per_element());
+    // The states themselves were stored: each can be consumed once.
+    const ConsumeResult result =
+        store->consumeStateAndRecordInstall("state-viewed", kBrowser, day1 + 40, callbackInstall("acct_V"));
+    BOOST_TEST(code(result.outcome) == code(ConsumeOutcome::Consumed));
+}
+
 inline void login_failures_are_per_client_and_shared(const StoreFactory& open, const StoreFactory&)
 {
     auto a = open();
@@ -945,6 +968,7 @@ inline void failed_outbox_insert_rolls_back_the_install(const StoreFactory& open
     SI_STORE_TEST_CASE(Fixture, two_connections_interleave_writes)                     \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, history_records_every_change)                \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, funnel_counts_per_utc_day)                   \
+    SI_STORE_TEST_CASE_NOTIFYING(Fixture, saving_a_state_counts_its_funnel_metric)      \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, login_failures_are_per_client_and_shared)    \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_entry_exists_iff_the_change_committed) \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, outbox_claim_is_exclusive_between_stores)    \
