@@ -10,6 +10,7 @@ namespace si {
 /// connection), running migrations; notifications are enabled when [notify]
 /// url or command is set. The store is also the notification Outbox.
 /// Throws StoreError naming the cause.
-std::unique_ptr<SqlStore> openStore(const AppConfig& config);
+/// `oneRequestPerProcess`: StoreOptions::oneRequestPerProcess (plain CGI).
+std::unique_ptr<SqlStore> openStore(const AppConfig& config, bool oneRequestPerProcess = false);
 
 } // namespace si

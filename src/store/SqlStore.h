@@ -25,6 +25,12 @@ struct StoreOptions {
     /// Insert an outbox entry (core/Outbox.h) with every install change a
     /// receiver cares about ([notify] url or command is set).
     bool notifications = false;
+    /// SQLite, a process that serves one request (plain CGI): checkpoint the
+    /// WAL every 100 pages instead of SQLite's 1000. Each such process is the
+    /// database's only connection when it opens it, so SQLite reads the
+    /// whole WAL to rebuild its index (up to 4 MB of reads per request at
+    /// 1000 pages); 100 balances those reads against the checkpoints' fsyncs.
+    bool oneRequestPerProcess = false;
 };
 
 /// The Store on an SQL database (SQLite or PostgreSQL). Each statement is

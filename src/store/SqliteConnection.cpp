@@ -203,7 +203,7 @@ std::string switchToWal(SqliteConnection& connection)
 
 } // namespace
 
-std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs)
+std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages)
 {
     auto connection = std::make_unique<SqliteConnection>(file, busyTimeoutMs);
     // SQLite opens a file it may not write read-only without a word, and
@@ -229,9 +229,11 @@ std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeo
     // A connection that closes last checkpoints the WAL into the database and
     // fsyncs both: about 40 ms here, paid by every plain-CGI request (the
     // profile of `make bench` showed it). SQLite has no PRAGMA for this. The
-    // automatic checkpoints (every 1000 WAL pages) still run, so the WAL stays
-    // small; with synchronous=NORMAL nothing committed is lost but on power loss.
+    // automatic checkpoints (every `walAutocheckpointPages` WAL pages) still
+    // run, so the WAL stays small; with synchronous=NORMAL nothing committed
+    // is lost but on power loss.
     sqlite3_db_config(connection->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    connection->exec("PRAGMA wal_autocheckpoint = " + std::to_string(walAutocheckpointPages));
     return connection;
 }
 

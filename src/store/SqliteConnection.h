@@ -22,6 +22,7 @@ namespace si {
 /// database; SqlError ReadOnly ("the database is read-only: …") when SQLite
 /// could open it only read-only, unless a "file:" URI asked for mode=ro;
 /// and StoreError when it cannot be switched to WAL.
-std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs);
+/// `walAutocheckpointPages`: PRAGMA wal_autocheckpoint (SQLite's default is 1000).
+std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages = 1000);
 
 } // namespace si

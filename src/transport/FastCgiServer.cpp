@@ -78,6 +78,7 @@ void acceptLoop(Runtime& runtime)
 
 int serveOneCgiRequest(Runtime& runtime)
 {
+    runtime.store.setOneRequestPerProcess(true);
     Worker worker(runtime);
     const HttpRequest request = requestFromCgi([](const char* name) { return std::getenv(name); },
                                                [](char* buffer, std::size_t size) {

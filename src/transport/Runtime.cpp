@@ -97,7 +97,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
     if (_store)
         return _store;
     try {
-        _store = openStore(_config);
+        _store = openStore(_config, _oneRequestPerProcess);
     } catch (const StoreError& e) {
         _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
         return nullptr;

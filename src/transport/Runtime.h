@@ -57,6 +57,9 @@ public:
     /// The current store if one is open (never opens one).
     std::shared_ptr<SqlStore> current();
 
+    /// This process serves one request (plain CGI): see StoreOptions.
+    void setOneRequestPerProcess(bool one) { _oneRequestPerProcess = one; }
+
 private:
     /// False (after logging why) when the SQLite file in use is gone.
     bool fileStillThere(const std::string& requestPath);
@@ -67,6 +70,7 @@ private:
     std::shared_ptr<SqlStore> _store;
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
     bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
+    bool _oneRequestPerProcess = false;
 };
 
 struct Runtime {

@@ -265,6 +265,25 @@ BOOST_FIXTURE_TEST_CASE(connection_is_set_up_for_the_store, SqliteStoreFixture)
     BOOST_TEST(firstRow(*connection, "PRAGMA cache_size").at(0) == -512);
 }
 
+// A plain-CGI process reads the whole WAL when it opens the database (it is
+// the only connection): such a store keeps the WAL to about 100 pages.
+BOOST_FIXTURE_TEST_CASE(a_one_request_process_keeps_the_wal_short, SqliteStoreFixture)
+{
+    BOOST_TEST(firstRow(*si::openSqlite(dbPath, 5000), "PRAGMA wal_autocheckpoint").at(0) == 1000);
+    const auto walBytesAfter = [&](bool oneRequestPerProcess, const std::string& file) {
+        si::StoreOptions options;
+        options.oneRequestPerProcess = oneRequestPerProcess;
+        si::SqlStore store("sqlite", file, 5000, "", options);
+        for (int i = 0; i < 200; ++i)
+            store.saveState(si::storetest::makeState(std::to_string(i)));
+        return std::filesystem::file_size(file + "-wal"); // it restarts from its start after a checkpoint
+    };
+    const auto longLived = walBytesAfter(false, dbPath + ".long");
+    const auto shortLived = walBytesAfter(true, dbPath + ".short");
+    BOOST_TEST(longLived > 300u * 4096u, longLived);
+    BOOST_TEST(shortLived <= 120u * 4200u, shortLived);
+}
+
 BOOST_AUTO_TEST_CASE(statements_are_prepared_once_and_reused)
 {
     auto connection = si::openSqlite(":memory:", 100);
