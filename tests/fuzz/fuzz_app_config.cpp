@@ -23,9 +23,11 @@ namespace {
 
 std::string dir;
 std::string iniPath;
+int iniFd = -1; // open for the whole run: each input is one pwrite (and a truncate)
 
 void cleanUp()
 {
+    close(iniFd);
     unlink(iniPath.c_str());
     rmdir(dir.c_str());
 }
@@ -91,6 +93,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     std::string pattern = std::string(base) + "/si-fuzz-config-XXXXXX";
     dir = mkdtemp(pattern.data());
     iniPath = dir + "/stripe-install.ini";
+    iniFd = open(iniPath.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    SI_FUZZ_CHECK(iniFd >= 0, iniPath);
     std::atexit(cleanUp);
     return 0;
 }
@@ -98,14 +102,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const std::string_view input(reinterpret_cast<const char*>(data), size);
-    const std::string ini = *field(input, 0);
+    const std::string_view ini = input.substr(0, input.find('\0'));
     const std::optional<std::string> appSecrets = field(input, 1);
     const std::optional<std::string> webhookSecrets = field(input, 2);
 
-    const int fd = open(iniPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    SI_FUZZ_CHECK(fd >= 0, iniPath);
-    SI_FUZZ_CHECK(write(fd, ini.data(), ini.size()) == static_cast<ssize_t>(ini.size()), iniPath);
-    close(fd);
+    // The file's contents become exactly `ini`: written over the last input's, then cut to length.
+    SI_FUZZ_CHECK(pwrite(iniFd, ini.data(), ini.size(), 0) == static_cast<ssize_t>(ini.size()), iniPath);
+    SI_FUZZ_CHECK(ftruncate(iniFd, static_cast<off_t>(ini.size())) == 0, iniPath);
 
     const EnvLookup env = [&](const std::string& name) -> std::optional<std::string> {
         if (name == "STRIPE_APP_SECRETS")
