@@ -25,11 +25,15 @@ struct StoreOptions {
     /// Insert an outbox entry (core/Outbox.h) with every install change a
     /// receiver cares about ([notify] url or command is set).
     bool notifications = false;
-    /// SQLite, a process that serves one request (plain CGI): checkpoint the
-    /// WAL every 100 pages instead of SQLite's 1000. Each such process is the
-    /// database's only connection when it opens it, so SQLite reads the
-    /// whole WAL to rebuild its index (up to 4 MB of reads per request at
-    /// 1000 pages); 100 balances those reads against the checkpoints' fsyncs.
+    /// SQLite, when the WAL is checkpointed into the database (the commit
+    /// that crosses the mark does it, and waits for its two fsyncs, ~10 ms
+    /// here, whatever the WAL's size). A process that serves many requests
+    /// (FastCGI, serve): every 4000 pages (16 MB), a quarter as often as
+    /// SQLite's default, so about one request in a thousand waits for one.
+    /// A process that serves one request (plain CGI): every 100 pages. Each
+    /// such process is the database's only connection when it opens it, and
+    /// SQLite then reads the whole WAL to rebuild its index (up to 16 MB of
+    /// reads per request); 100 balances those reads against the fsyncs.
     bool oneRequestPerProcess = false;
 };
 
