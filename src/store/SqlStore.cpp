@@ -218,14 +218,15 @@ std::optional<std::string> SqlStore::saveState(const StateRecord& state)
         if (!state.funnelMetric.empty()) {
             // Under a savepoint: a count that fails (its table damaged) is
             // undone alone, and the state is still stored.
-            c.exec("SAVEPOINT funnel_count");
+            // (Prepared once, as every statement: no parse per request.)
+            execute(c, "SAVEPOINT funnel_count");
             try {
                 merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
             } catch (const SqlError& e) {
-                c.exec("ROLLBACK TO SAVEPOINT funnel_count");
+                execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
                 funnelProblem = e.what();
             }
-            c.exec("RELEASE SAVEPOINT funnel_count");
+            execute(c, "RELEASE SAVEPOINT funnel_count");
         }
         const bool purge = !_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds;
         if (purge)
