@@ -10,7 +10,8 @@ namespace si {
 /// connection), running migrations; notifications are enabled when [notify]
 /// url or command is set. The store is also the notification Outbox.
 /// Throws StoreError naming the cause.
-/// `oneRequestPerProcess`: StoreOptions::oneRequestPerProcess (plain CGI).
-std::unique_ptr<SqlStore> openStore(const AppConfig& config, bool oneRequestPerProcess = false);
+/// `oneRequestPerProcess` and `checkpointer`: StoreOptions.
+std::unique_ptr<SqlStore> openStore(const AppConfig& config, bool oneRequestPerProcess = false,
+                                    std::shared_ptr<WalCheckpointer> checkpointer = nullptr);
 
 } // namespace si

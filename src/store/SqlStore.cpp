@@ -162,7 +162,8 @@ void SqlStore::open()
     std::unique_ptr<SqlConnection> connection = _dialect->isPostgres()
                                                     ? postgres::connect(_connectionString)
                                                     : openSqlite(_connectionString, _busyTimeoutMs,
-                                                                 _options.oneRequestPerProcess ? 100 : 4000);
+                                                                 _options.oneRequestPerProcess ? 100 : 4000,
+                                                                 _options.checkpointer.get());
     for (const std::string& statement : _dialect->sessionSetup(_busyTimeoutMs))
         connection->exec(statement);
     Schema::migrate(*connection, *_dialect, _databaseName, static_cast<std::int64_t>(std::time(nullptr)));

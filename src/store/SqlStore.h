@@ -18,6 +18,7 @@ namespace si {
 
 class SqlConnection;
 class SqlDialect;
+class WalCheckpointer;
 class SqlError;
 
 /// What a store does beyond keeping installs, from the configuration.
@@ -35,6 +36,10 @@ struct StoreOptions {
     /// SQLite then reads the whole WAL to rebuild its index (up to 16 MB of
     /// reads per request); 100 balances those reads against the fsyncs.
     bool oneRequestPerProcess = false;
+    /// SQLite, a long-lived process: checkpoints run on this thread from
+    /// 256 WAL pages on (WalCheckpointer.h), and by the committing request
+    /// only past the 4000-page mark above.
+    std::shared_ptr<WalCheckpointer> checkpointer;
 };
 
 /// The Store on an SQL database (SQLite or PostgreSQL). Each statement is

@@ -1,5 +1,7 @@
 #include "store/SqliteConnection.h"
 
+#include "store/WalCheckpointer.h"
+
 #include <sqlite3.h>
 
 #include <sched.h>
@@ -151,6 +153,16 @@ public:
     sqlite3* handle() const { return _db; }
     Clock::duration busyTimeout() const { return _busyTimeout; }
 
+    /// From now on, a WAL of WalCheckpointer::kBackgroundPages asks
+    /// `checkpointer` for a checkpoint; only at `fallbackPages` does the
+    /// committing request checkpoint itself (replaces wal_autocheckpoint).
+    void useBackgroundCheckpoints(WalCheckpointer* checkpointer, int fallbackPages)
+    {
+        _checkpointer = checkpointer;
+        _walFallbackPages = fallbackPages;
+        sqlite3_wal_hook(_db, &SqliteConnection::onWalCommit, this);
+    }
+
 private:
     /// SQLite's own handler sleeps 1, 2, 5, 10 … 100 ms between tries, so a
     /// writer queued behind a 1 ms transaction may wait 100 ms: with eight
@@ -173,6 +185,18 @@ private:
     }
 
     sqlite3* _db = nullptr;
+    static int onWalCommit(void* self, sqlite3* db, const char* name, int pages)
+    {
+        auto& connection = *static_cast<SqliteConnection*>(self);
+        if (pages >= connection._walFallbackPages)
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        else if (pages >= WalCheckpointer::kBackgroundPages)
+            connection._checkpointer->request();
+        return SQLITE_OK;
+    }
+
+    WalCheckpointer* _checkpointer = nullptr;
+    int _walFallbackPages = 1000;
     Clock::duration _busyTimeout;
     Clock::time_point _busySince;
     std::unordered_map<std::string, std::unique_ptr<SqliteStatement>> _statements;
@@ -203,7 +227,8 @@ std::string switchToWal(SqliteConnection& connection)
 
 } // namespace
 
-std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages)
+std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages,
+                                          WalCheckpointer* checkpointer)
 {
     auto connection = std::make_unique<SqliteConnection>(file, busyTimeoutMs);
     // SQLite opens a file it may not write read-only without a word, and
@@ -234,6 +259,8 @@ std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeo
     // is lost but on power loss.
     sqlite3_db_config(connection->handle(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     connection->exec("PRAGMA wal_autocheckpoint = " + std::to_string(walAutocheckpointPages));
+    if (checkpointer)
+        connection->useBackgroundCheckpoints(checkpointer, walAutocheckpointPages);
     return connection;
 }
 

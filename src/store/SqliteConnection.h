@@ -9,6 +9,8 @@
 
 namespace si {
 
+class WalCheckpointer;
+
 /// Opens (creating if need be) the SQLite database `file` (a path,
 /// ":memory:" or a "file:" URI) and sets it up for the store: WAL journal
 /// mode, synchronous=NORMAL, foreign keys on, a 512 KiB page cache, no
@@ -22,7 +24,11 @@ namespace si {
 /// database; SqlError ReadOnly ("the database is read-only: …") when SQLite
 /// could open it only read-only, unless a "file:" URI asked for mode=ro;
 /// and StoreError when it cannot be switched to WAL.
-/// `walAutocheckpointPages`: PRAGMA wal_autocheckpoint (SQLite's default is 1000).
-std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages = 1000);
+/// `walAutocheckpointPages`: PRAGMA wal_autocheckpoint (SQLite's default is
+/// 1000). With a `checkpointer`, the WAL is checkpointed by its thread from
+/// WalCheckpointer::kBackgroundPages on, and by the committing connection
+/// only from `walAutocheckpointPages` on.
+std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages = 1000,
+                                          WalCheckpointer* checkpointer = nullptr);
 
 } // namespace si

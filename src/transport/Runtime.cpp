@@ -11,6 +11,7 @@
 #include "core/StoreError.h"
 #include "core/Text.h"
 #include "store/OpenStore.h"
+#include "store/WalCheckpointer.h"
 #include "transport/NotificationDelivery.h"
 
 namespace si {
@@ -97,7 +98,12 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
     if (_store)
         return _store;
     try {
-        _store = openStore(_config, _oneRequestPerProcess);
+        const bool sqliteFile = asciiLower(_config.dbConnector) == "sqlite" && _config.dbConnection != ":memory:";
+        if (!_checkpointer && sqliteFile && !_oneRequestPerProcess)
+            _checkpointer = std::make_shared<WalCheckpointer>(_config.dbConnection, [this](const std::string& cause) {
+                _log.warn("wal_checkpoint_failed", {{"cause", cause}});
+            });
+        _store = openStore(_config, _oneRequestPerProcess, _checkpointer);
     } catch (const StoreError& e) {
         _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
         return nullptr;

@@ -71,6 +71,7 @@ private:
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
     bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
     bool _oneRequestPerProcess = false;
+    std::shared_ptr<WalCheckpointer> _checkpointer; ///< SQLite, a long-lived process: made on first open
 };
 
 struct Runtime {

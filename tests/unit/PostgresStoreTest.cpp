@@ -58,7 +58,7 @@ struct PostgresStoreFixture {
         return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000);
     };
     si::storetest::StoreFactory openNotifying = [this] {
-        return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000, "", si::StoreOptions{true});
+        return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000, "", si::StoreOptions{true, false, nullptr});
     };
 
     PostgresStoreFixture()

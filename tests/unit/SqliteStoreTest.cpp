@@ -5,11 +5,15 @@
 #include "store/Schema.h"
 #include "store/SqlStore.h"
 #include "store/SqliteConnection.h"
+#include "store/WalCheckpointer.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -46,7 +50,7 @@ struct SqliteStoreFixture {
     std::string dbPath = dir.path + "/store.db";
     si::storetest::StoreFactory open = [this] { return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000); };
     si::storetest::StoreFactory openNotifying = [this] {
-        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{true});
+        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{true, false, nullptr});
     };
 
     /// A connection of its own on the same file, to look behind the store's back.
@@ -282,6 +286,48 @@ BOOST_FIXTURE_TEST_CASE(a_one_request_process_keeps_the_wal_short, SqliteStoreFi
     const auto shortLived = walBytesAfter(true, dbPath + ".short");
     BOOST_TEST(longLived > 300u * 4096u, longLived);
     BOOST_TEST(shortLived <= 120u * 4200u, shortLived);
+}
+
+// A long-lived process hands checkpoints to a thread of its own: the WAL
+// stays short though no request checkpoints (the fallback mark is 4000).
+BOOST_FIXTURE_TEST_CASE(a_background_checkpointer_keeps_the_wal_short, SqliteStoreFixture)
+{
+    std::vector<std::string> problems;
+    std::mutex problemsMutex;
+    auto checkpointer = std::make_shared<si::WalCheckpointer>(dbPath, [&](const std::string& what) {
+        std::lock_guard<std::mutex> lock(problemsMutex);
+        problems.push_back(what);
+    });
+    si::StoreOptions options;
+    options.checkpointer = checkpointer;
+    {
+        si::SqlStore store("sqlite", dbPath, 5000, "", options);
+        for (int i = 0; i < 600; ++i) {
+            store.saveState(si::storetest::makeState(std::to_string(i)));
+            if (i % 100 == 99) // let the thread keep up, as between requests
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    BOOST_TEST(checkpointer->completed() >= 1u);
+    // 600 states are about 1800 WAL pages without a checkpoint.
+    BOOST_TEST(std::filesystem::file_size(dbPath + "-wal") < 1200u * 4120u);
+    std::lock_guard<std::mutex> lock(problemsMutex);
+    BOOST_TEST(problems.empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_checkpointer_never_creates_a_deleted_database)
+{
+    TempDir dir;
+    const std::string missing = dir.path + "/gone.db";
+    std::promise<std::string> told;
+    si::WalCheckpointer checkpointer(missing, [&](const std::string& what) { told.set_value(what); });
+    checkpointer.request();
+    auto answer = told.get_future();
+    BOOST_REQUIRE(answer.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+    const std::string problem = answer.get();
+    BOOST_TEST(problem.find(missing) != std::string::npos, problem);
+    BOOST_TEST(!std::filesystem::exists(missing));
+    BOOST_TEST(checkpointer.completed() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(statements_are_prepared_once_and_reused)
