@@ -87,6 +87,12 @@ std::optional<std::string> closest(const std::string& word, const std::vector<st
     std::size_t best = word.size() < 5 ? 2 : 3; // accept a distance of 1, or 2 for longer words
     std::optional<std::string> found;
     for (const std::string& candidate : candidates) {
+        // The distance is at least the difference in length: most words
+        // (and every long one) need no table at all.
+        const std::size_t lengthGap =
+            word.size() > candidate.size() ? word.size() - candidate.size() : candidate.size() - word.size();
+        if (lengthGap >= best)
+            continue;
         const std::size_t distance = editDistance(word, candidate);
         if (distance < best) {
             best = distance;
