@@ -2,7 +2,9 @@
 # Builds the libFuzzer targets (clang, ASan + UBSan) and runs each in turn.
 #   tests/fuzz/run.sh [SECONDS [TARGET…]]
 # SECONDS per target (default 60); FUZZ_RUNS=N runs N inputs instead of for a
-# time. New corpus entries go to build-fuzz/corpus/<name> (the seeds in
+# time; FUZZ_TIMEOUT=S counts one input running S seconds as a hang (default
+# 10; the timer is wall time, so long runs beside other work need more). New
+# corpus entries go to build-fuzz/corpus/<name> (the seeds in
 # tests/fuzz/corpus/<name> are only read); a crash, leak, timeout or broken
 # invariant is saved to build-fuzz/findings/ and fails the run. Prints one
 # line per target with the executions done.
@@ -38,8 +40,8 @@ for name in $TARGETS; do
         failed=1
         continue
     fi
-    # -timeout: one input taking 10 s counts as a hang.
-    if "$BUILD/fuzz_$name" $limit -timeout=10 -max_len=$max_len -print_final_stats=1 \
+    # -timeout: one input taking this long (wall time) counts as a hang.
+    if "$BUILD/fuzz_$name" $limit -timeout="${FUZZ_TIMEOUT:-10}" -max_len=$max_len -print_final_stats=1 \
         -artifact_prefix="$BUILD/findings/$name-" $dict \
         "$BUILD/corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
