@@ -9,6 +9,8 @@
 
 #include <Poco/Base64Encoder.h>
 
+#include "core/HmacSha256.h"
+
 namespace si {
 
 void SystemRandom::fill(unsigned char* bytes, std::size_t size)
@@ -25,10 +27,10 @@ void SystemRandom::fill(unsigned char* bytes, std::size_t size)
     }
 }
 
-std::string mintToken(RandomSource& random)
+namespace {
+
+std::string base64Url(const unsigned char (&bytes)[32])
 {
-    unsigned char bytes[32];
-    random.fill(bytes, sizeof bytes);
     std::ostringstream out;
     {
         Poco::Base64Encoder encoder(out, Poco::BASE64_URL_ENCODING | Poco::BASE64_NO_PADDING);
@@ -37,6 +39,57 @@ std::string mintToken(RandomSource& random)
         encoder.close();
     }
     return out.str();
+}
+
+/// The value of one base64url character (looksLikeToken has checked it).
+unsigned base64UrlValue(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return static_cast<unsigned>(c - 'A');
+    if (c >= 'a' && c <= 'z')
+        return static_cast<unsigned>(c - 'a') + 26;
+    if (c >= '0' && c <= '9')
+        return static_cast<unsigned>(c - '0') + 52;
+    return c == '-' ? 62 : 63;
+}
+
+} // namespace
+
+std::string mintToken(RandomSource& random)
+{
+    unsigned char bytes[32];
+    random.fill(bytes, sizeof bytes);
+    return base64Url(bytes);
+}
+
+std::string mintStateToken(RandomSource& random, std::int64_t unixMillis)
+{
+    unsigned char bytes[32];
+    const auto millis = static_cast<std::uint64_t>(unixMillis);
+    for (int i = 0; i < 6; ++i)
+        bytes[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
+    random.fill(bytes + 6, sizeof bytes - 6);
+    return base64Url(bytes);
+}
+
+std::string stateKey(const std::string& token)
+{
+    // The first 8 characters carry exactly the first 6 bytes (48 bits):
+    // written as 12 hex digits, keys sort as the minting times do.
+    static const char kHex[] = "0123456789abcdef";
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < 8 && i < token.size(); ++i)
+        bits = (bits << 6) | base64UrlValue(token[i]);
+    std::string key;
+    key.reserve(12 + 64);
+    for (int shift = 44; shift >= 0; shift -= 4)
+        key += kHex[(bits >> shift) & 0xF];
+    return key + sha256Hex(token);
+}
+
+std::string legacyStateKey(const std::string& token)
+{
+    return sha256Hex(token);
 }
 
 bool looksLikeToken(const std::string& text)

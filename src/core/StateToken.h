@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace si {
@@ -21,6 +22,25 @@ public:
 /// A fresh 256-bit token, base64url without padding (43 characters): safe in
 /// URLs and cookies as it is. Used for states and browser bindings.
 std::string mintToken(RandomSource& random);
+
+/// A state: shaped like mintToken's (43 base64url characters), but its first
+/// 6 bytes are the minting time in milliseconds, big-endian, and only the
+/// other 26 (208 bits) are random. States minted one after another thus get
+/// neighbouring database keys (stateKey): each insert lands on the index's
+/// last page, which is in cache and copied once per checkpoint, instead of
+/// on a random page of it. The time is no secret (the page view's moment).
+std::string mintStateToken(RandomSource& random, std::int64_t unixMillis);
+
+/// The key a state is stored under: the 12 hex digits of its first 6 bytes
+/// (the minting time, for mintStateToken's states) followed by
+/// sha256Hex(token), so the database holds no usable state. `token` must
+/// pass looksLikeToken.
+std::string stateKey(const std::string& token);
+
+/// The key states had before time-ordered keys: sha256Hex(token) alone.
+/// Looked up only when stateKey finds nothing, for states minted by an
+/// older version and still within their lifetime.
+std::string legacyStateKey(const std::string& token);
 
 /// True when `text` has the shape mintToken produces (43 base64url chars);
 /// anything else is refused before it reaches the database.

@@ -10,7 +10,7 @@ namespace si {
 
 /// A minted state as stored: only digests, never the token or cookie itself.
 struct StateRecord {
-    std::string tokenHash;   ///< sha256Hex(state token)
+    std::string tokenHash;   ///< stateKey(state token): its time prefix + SHA-256
     std::string browserHash; ///< sha256Hex(browser-binding cookie value)
     std::string ref;         ///< the app's own reference for the visitor ("" = none)
     std::int64_t createdAt = 0;

@@ -1,10 +1,24 @@
 #include "http/InstallFlow.h"
 
+#include <chrono>
+
 #include "core/HmacSha256.h"
 #include "core/InstallLink.h"
 #include "core/Text.h"
 
 namespace si {
+
+namespace {
+
+/// The milliseconds within the current second, for the order of states
+/// minted in one second (only their database keys' order depends on it).
+std::int64_t millisecondOfSecond()
+{
+    const auto sinceEpoch = std::chrono::system_clock::now().time_since_epoch();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(sinceEpoch).count() % 1000;
+}
+
+} // namespace
 
 std::string toCode(CallbackOutcome outcome)
 {
@@ -38,13 +52,12 @@ BeginResult InstallFlow::begin(const std::optional<std::string>& browserToken, c
         result.browserToken = mintToken(_random);
         result.browserTokenIsNew = true;
     }
-    result.state = mintToken(_random);
-
     StateRecord record;
-    record.tokenHash = sha256Hex(result.state);
+    record.createdAt = _clock();
+    result.state = mintStateToken(_random, record.createdAt * 1000 + millisecondOfSecond());
+    record.tokenHash = stateKey(result.state);
     record.browserHash = sha256Hex(result.browserToken);
     record.ref = ref;
-    record.createdAt = _clock();
     record.expiresAt = record.createdAt + _config.stateTtl;
     record.funnelMetric = funnelMetric;
     result.funnelProblem = _store.saveState(record);
@@ -121,8 +134,10 @@ CallbackResult InstallFlow::complete(const InstallCallback& callback, const std:
     install.installedAt = now;
     install.updatedAt = now;
     install.source = "callback";
-    const ConsumeResult consumed = _store.consumeStateAndRecordInstall(
-        sha256Hex(*callback.fields.state), sha256Hex(*browserToken), now, install);
+    const std::string browserHash = sha256Hex(*browserToken);
+    ConsumeResult consumed = _store.consumeStateAndRecordInstall(stateKey(*callback.fields.state), browserHash, now, install);
+    if (consumed.outcome == ConsumeOutcome::Unknown) // minted before time-ordered keys?
+        consumed = _store.consumeStateAndRecordInstall(legacyStateKey(*callback.fields.state), browserHash, now, install);
 
     CallbackResult result = outcome(fromConsume(consumed.outcome), toCode(consumed.outcome));
     if (consumed.outcome == ConsumeOutcome::Consumed)

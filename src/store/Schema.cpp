@@ -91,6 +91,25 @@ const std::vector<Migration>& migrations()
              " at {int64} NOT NULL)",
              "CREATE INDEX admin_login_failures_client ON admin_login_failures(client, at)",
          }},
+        // States keyed by their time-ordered key (stateKey) in the key's own
+        // B-tree: a page view writes the key's last page and the expiry
+        // index's, not a rowid table, a random page of a separate key index
+        // and the expiry index. The rows are copied as they are.
+        {3,
+         {
+             "CREATE TABLE install_states_v3 ("
+             " token_hash TEXT PRIMARY KEY,"
+             " browser_hash TEXT NOT NULL,"
+             " ref TEXT NOT NULL DEFAULT '',"
+             " created_at {int64} NOT NULL,"
+             " expires_at {int64} NOT NULL,"
+             " consumed_at {int64}){without_rowid}",
+             "INSERT INTO install_states_v3 (token_hash, browser_hash, ref, created_at, expires_at, consumed_at)"
+             " SELECT token_hash, browser_hash, ref, created_at, expires_at, consumed_at FROM install_states",
+             "DROP TABLE install_states",
+             "ALTER TABLE install_states_v3 RENAME TO install_states",
+             "CREATE INDEX install_states_expires_at ON install_states(expires_at)",
+         }},
     };
     return all;
 }

@@ -66,6 +66,11 @@ std::string SqlDialect::sql(const std::string& portable) const
         } else if (portable.compare(i, 7, "{int64}") == 0) {
             out += isPostgres() ? "BIGINT" : "INTEGER";
             i += 6;
+        } else if (portable.compare(i, 15, "{without_rowid}") == 0) {
+            // SQLite: the table is the primary key's B-tree (PostgreSQL
+            // tables are always a heap beside their key's index).
+            out += isPostgres() ? "" : " WITHOUT ROWID";
+            i += 14;
         } else {
             out += c;
         }

@@ -8,8 +8,9 @@ namespace si {
 
 /// One SQL dialect: SQLite or PostgreSQL.
 ///
-/// The store writes portable SQL with `?` placeholders and the type marker
-/// `{int64}`; sql() turns it into this dialect's text. What differs beyond
+/// The store writes portable SQL with `?` placeholders and the markers
+/// `{int64}`, `{serial}` and `{without_rowid}` (after a CREATE TABLE's
+/// closing parenthesis); sql() turns it into this dialect's text. What differs beyond
 /// that (how a write transaction starts, how writers that read first are
 /// serialised, how the connection is set up) is asked of this class. The
 /// upsert needs nothing here: INSERT … ON CONFLICT (…) DO UPDATE SET x =

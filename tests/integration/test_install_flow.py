@@ -2,9 +2,15 @@
 (issue 3): page, state cookie, consent stand-in, callback, replay, other
 browser, expiry, tampering, livemode policy, return_url, ref, XSS, and 32
 concurrent identical callbacks."""
+import base64
 import concurrent.futures
+import contextlib
+import hashlib
 import os
 import re
+import secrets
+import sqlite3
+import time
 import urllib.parse
 
 from si_harness import (APP_ID, APP_SECRET, PREVIOUS_APP_SECRET, Browser, Server, Tally, callback_query,
@@ -37,7 +43,7 @@ def test_install_page(server):
     t.check(link.startswith(f"{server.base}/_dev/marketplace/apps/install/link/{APP_ID}?redirect_uri="),
             "the --dev link points at the local stand-in", link)
     t.check(query_of(link)["redirect_uri"] == f"{server.base}/callback", "redirect_uri is the configured one")
-    t.check(re.fullmatch(r"[A-Za-z0-9_-]{43}", state) is not None, "state is 256 bits, base64url", state)
+    t.check(re.fullmatch(r"[A-Za-z0-9_-]{43}", state) is not None, "state is 32 bytes, base64url (43 characters)", state)
     cookie = page.header("Set-Cookie") or ""
     t.check("HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie,
             "binding cookie is HttpOnly, SameSite=Lax, scoped", cookie)
@@ -188,6 +194,46 @@ def test_concurrent_identical_callbacks(server, database):
     t.check(len(rows) == 1, "exactly one install row")
 
 
+def state_rows(database):
+    with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
+        return [row[0] for row in db.execute("SELECT token_hash FROM install_states")]
+
+
+def test_state_keys(server, database):
+    """The database holds each state under its time prefix + SHA-256, never in clear."""
+    before_ms = int(time.time() * 1000) - 2000
+    state, _, _ = begin(Browser(server.base))
+    after_ms = int(time.time() * 1000) + 2000
+    minted_ms = int.from_bytes(base64.urlsafe_b64decode(state + "=")[:6], "big")
+    t.check(before_ms <= minted_ms <= after_ms, "a state's first 6 bytes are its minting time in ms",
+            (before_ms, minted_ms, after_ms))
+    key = f"{minted_ms:012x}" + hashlib.sha256(state.encode()).hexdigest()
+    rows = state_rows(database)
+    t.check(key in rows, "stored under 12 hex digits of that time + sha256(state)", key)
+    t.check(not any(state in row for row in rows), "no state is stored in clear")
+
+
+def test_state_minted_before_time_ordered_keys(server, database):
+    """A state stored by an older version (key = sha256(state) alone) still completes, once."""
+    browser = Browser(server.base)
+    begin(browser)  # for the binding cookie
+    binding = next(iter(browser.cookies.values()))
+    state = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    now = int(time.time())
+    with contextlib.closing(sqlite3.connect(database, timeout=10)) as db:
+        db.execute("INSERT INTO install_states (token_hash, browser_hash, ref, created_at, expires_at)"
+                   " VALUES (?, ?, '', ?, ?)", (hashlib.sha256(state.encode()).hexdigest(),
+                                                 hashlib.sha256(binding.encode()).hexdigest(), now, now + 600))
+        db.commit()
+    query = callback_query(state, account_id="acct_LegacyKey0001")
+    t.check(browser.get("/callback?" + query).status == 200, "a state under the old key installs")
+    t.check(len([r for r in installs(database) if r["account_id"] == "acct_LegacyKey0001"]) == 1,
+            "one install row for it")
+    replay = browser.get("/callback?" + query)
+    t.check(replay.status == 400 and "state_already_used" in server.log_text(), "its replay is refused as used",
+            replay.status)
+
+
 def test_reinstall_updates_row(server, database):
     browser = Browser(server.base)
     for user in ["usr_First", "usr_Second"]:
@@ -248,6 +294,8 @@ def main():
             t.run(test_routes, server)
             t.run(test_concurrent_identical_callbacks, server, database)
             t.run(test_reinstall_updates_row, server, database)
+            t.run(test_state_keys, server, database)
+            t.run(test_state_minted_before_time_ordered_keys, server, database)
             log = server.log_text()
         t.run(test_expired_state, directory)
         t.run(test_livemode_policy_and_return_url, directory)

@@ -81,6 +81,43 @@ BOOST_FIXTURE_TEST_CASE(opening_twice_migrates_once_and_keeps_data, SqliteStoreF
     BOOST_TEST(mode == "wal");
 }
 
+// Version 3 keeps install_states in its key's own B-tree (WITHOUT ROWID). A
+// version-2 database with states pending keeps every one of them.
+BOOST_FIXTURE_TEST_CASE(version_3_moves_pending_states_into_a_table_without_rowid, SqliteStoreFixture)
+{
+    open();
+    {
+        // Back to version 2's table, as a version-2 program left it.
+        auto session = raw();
+        session->exec("DROP TABLE install_states");
+        session->exec("CREATE TABLE install_states (token_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL,"
+                      " ref TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+                      " consumed_at INTEGER)");
+        session->exec("CREATE INDEX install_states_expires_at ON install_states(expires_at)");
+        si::execute(*session, "INSERT INTO install_states VALUES ('state-pending', ?, 'ref-1', ?, ?, NULL)",
+                    si::storetest::kBrowser, kT0, kT0 + 600);
+        si::execute(*session, "INSERT INTO install_states VALUES ('state-used', ?, '', ?, ?, ?)",
+                    si::storetest::kBrowser, kT0, kT0 + 600, kT0 + 5);
+        session->exec("DELETE FROM schema_version WHERE version >= 3");
+    }
+    auto store = open();
+    auto session = raw();
+    BOOST_TEST(firstRow(*session, "SELECT MAX(version) FROM schema_version").at(0) == 3);
+    std::string table;
+    for (si::SqlStatement& row = si::query(*session, "SELECT sql FROM sqlite_master WHERE name = 'install_states'");
+         row.step();)
+        table = row.text(0);
+    BOOST_TEST(table.find("WITHOUT ROWID") != std::string::npos, table);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'install_states_expires_at'").at(0) == 1);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM install_states").at(0) == 2);
+    const si::Install install = si::storetest::callbackInstall("acct_Migrated");
+    const si::ConsumeResult used = si::storetest::consume(*store, "used", kT0 + 10, install);
+    BOOST_TEST(si::toCode(used.outcome) == si::toCode(si::ConsumeOutcome::AlreadyUsed));
+    const si::ConsumeResult pending = si::storetest::consume(*store, "pending", kT0 + 10, install);
+    BOOST_TEST(si::toCode(pending.outcome) == si::toCode(si::ConsumeOutcome::Consumed));
+    BOOST_TEST(pending.install.ref == "ref-1");
+}
+
 BOOST_FIXTURE_TEST_CASE(newer_schema_is_refused, SqliteStoreFixture)
 {
     open();

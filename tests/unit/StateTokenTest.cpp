@@ -40,6 +40,45 @@ BOOST_AUTO_TEST_CASE(system_tokens_are_distinct_and_well_formed)
     BOOST_TEST(seen.size() == 1000u);
 }
 
+BOOST_AUTO_TEST_CASE(a_state_starts_with_its_minting_time)
+{
+    FixedRandom zeros(0x00);
+    // 0x0102030405AB ms, then 26 zero bytes: base64url of 01 02 03 04 05 AB 00 … is "AQIDBAWrAA…".
+    const std::string state = si::mintStateToken(zeros, 0x0102030405AB);
+    BOOST_TEST(state == "AQIDBAWr" + std::string(35, 'A'));
+    BOOST_TEST(si::looksLikeToken(state));
+    BOOST_TEST(si::stateKey(state) == "0102030405ab" + si::legacyStateKey(state));
+    BOOST_TEST(si::legacyStateKey(state).size() == 64u);
+}
+
+BOOST_AUTO_TEST_CASE(state_keys_sort_as_their_minting_times)
+{
+    si::SystemRandom random;
+    // 2026-11-30 in ms, then across a second, a day and 2100.
+    const std::int64_t times[] = {1796000000000, 1796000000001, 1796000000999, 1796000001000, 1796086400000,
+                                  4102444800000};
+    std::string previous;
+    for (std::int64_t t : times) {
+        const std::string state = si::mintStateToken(random, t);
+        const std::string key = si::stateKey(state);
+        BOOST_TEST(key.size() == 76u);
+        BOOST_TEST(key > previous, key << " after " << previous);
+        previous = key;
+    }
+}
+
+BOOST_AUTO_TEST_CASE(states_of_one_millisecond_differ_in_208_random_bits)
+{
+    si::SystemRandom random;
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string state = si::mintStateToken(random, 1796000000000);
+        BOOST_TEST(state.compare(0, 8, si::mintStateToken(random, 1796000000000), 0, 8) == 0);
+        seen.insert(state);
+    }
+    BOOST_TEST(seen.size() == 1000u);
+}
+
 BOOST_AUTO_TEST_CASE(looks_like_token_refuses_other_shapes)
 {
     BOOST_TEST(!si::looksLikeToken(""));
