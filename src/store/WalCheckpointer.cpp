@@ -39,6 +39,12 @@ std::uint64_t WalCheckpointer::completed() const
     return _completed;
 }
 
+std::uint64_t WalCheckpointer::restarts() const
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    return _restarts;
+}
+
 void WalCheckpointer::run()
 {
     std::unique_lock<std::mutex> lock(_mutex);
@@ -78,14 +84,23 @@ void WalCheckpointer::checkpoint()
         }
     }
     int walPages = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+    int rc = sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+    // Frames written during the checkpoint, or a writer that began before it
+    // ended, keep the WAL from starting over: still this long, it will not.
+    const bool restart = rc == SQLITE_OK && walPages >= kBackgroundPages;
+    if (restart) {
+        sqlite3_busy_timeout(_db, kRestartWaitMs);
+        rc = sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_RESTART, &walPages, &copied);
+        sqlite3_busy_timeout(_db, 0);
+    }
     if (rc == SQLITE_OK && walPages >= 0) {
         std::lock_guard<std::mutex> lock(_mutex);
         ++_completed;
+        _restarts += restart ? 1 : 0;
         _lastProblem.clear();
         return;
     }
-    if (rc == SQLITE_BUSY) // another process is checkpointing: that will do
+    if (rc == SQLITE_BUSY) // another process is checkpointing, or the writers kept the lock: next time
         return;
     problem(std::string("WAL checkpoint failed: ") + sqlite3_errmsg(_db));
     // A fresh connection next time (the file may have been replaced).

@@ -7,6 +7,16 @@
 // WAL hook asks for a checkpoint once the WAL holds kBackgroundPages, and
 // checkpoints inline only past the fallback mark, should this thread fall
 // far behind.
+//
+// The WAL starts over only when a writer begins with every frame already
+// copied into the database; under steady writes one never does, so the
+// WAL grows, every commit asks for another checkpoint (two fsyncs each),
+// and past the fallback mark every commit checkpoints inline (`make bench`
+// showed both: a quarter of a process's time). So when the WAL is still
+// kBackgroundPages long after a PASSIVE checkpoint, a RESTART one follows:
+// it waits for the writer lock (kRestartWaitMs at most), copies the few
+// frames left, waits for readers of the old frames, and the next commit
+// starts the WAL over.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -21,7 +31,10 @@ namespace si {
 class WalCheckpointer {
 public:
     /// A WAL of this many pages (4 KiB each) asks for a background checkpoint.
-    static constexpr int kBackgroundPages = 256;
+    static constexpr int kBackgroundPages = 1000;
+    /// How long a RESTART checkpoint waits for the writers (then it gives up
+    /// until the next request; nothing is lost).
+    static constexpr int kRestartWaitMs = 100;
 
     /// `file`: the SQLite database (a path or a "file:" URI); it is never
     /// created here. `onProblem` is called from the thread with what went
@@ -37,10 +50,13 @@ public:
 
     /// Checkpoints that completed (for tests and logs).
     std::uint64_t completed() const;
+    /// Of those, the ones that had to RESTART the WAL.
+    std::uint64_t restarts() const;
 
 private:
     void run();
-    /// One PASSIVE checkpoint on the thread's connection, opening it if need be.
+    /// A PASSIVE checkpoint on the thread's connection (opening it if need
+    /// be), then a RESTART one if the WAL is still long.
     void checkpoint();
     void problem(const std::string& what);
 
@@ -51,6 +67,7 @@ private:
     bool _requested = false;
     bool _stopping = false;
     std::uint64_t _completed = 0;
+    std::uint64_t _restarts = 0;
     std::string _lastProblem;
     sqlite3* _db = nullptr; ///< the thread's own connection
     std::thread _thread;     ///< last: started once everything above is ready

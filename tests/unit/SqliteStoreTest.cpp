@@ -352,6 +352,35 @@ BOOST_FIXTURE_TEST_CASE(a_background_checkpointer_keeps_the_wal_short, SqliteSto
     BOOST_TEST(problems.empty());
 }
 
+// Two connections writing steadily (a pause between writes, as a request's
+// other work): a passive checkpoint never finds the WAL without new frames,
+// so without RESTART it would never start over (and past the 4000-page
+// fallback every commit would checkpoint inline).
+BOOST_FIXTURE_TEST_CASE(under_steady_writes_the_checkpointer_starts_the_wal_over, SqliteStoreFixture)
+{
+    auto checkpointer = std::make_shared<si::WalCheckpointer>(dbPath, [](const std::string&) {});
+    si::StoreOptions options;
+    options.checkpointer = checkpointer;
+    constexpr int kWriters = 2;
+    constexpr int kStates = 4000; // per writer: about 24000 WAL pages in all
+    std::vector<std::unique_ptr<si::SqlStore>> stores(kWriters);
+    const std::vector<std::string> errors = si::storetest::runTogether(
+        kWriters, [&](int writer) { stores[writer] = std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", options); },
+        [&](int writer) {
+            for (int i = 0; i < kStates; ++i) {
+                stores[writer]->saveState(si::storetest::makeState(std::to_string(writer) + "-" + std::to_string(i)));
+                std::this_thread::sleep_for(std::chrono::microseconds(50));
+            }
+        });
+    BOOST_CHECK_MESSAGE(errors.empty(), "first error: " << (errors.empty() ? "" : errors.front()));
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM install_states").at(0) == kWriters * kStates);
+    const auto walPages = std::filesystem::file_size(dbPath + "-wal") / 4120;
+    BOOST_TEST_MESSAGE("WAL high-water mark " << walPages << " pages after " << checkpointer->completed()
+                                              << " checkpoints, " << checkpointer->restarts() << " restarts");
+    BOOST_TEST(checkpointer->restarts() >= 1u);
+    BOOST_TEST(walPages < 3u * si::WalCheckpointer::kBackgroundPages, walPages);
+}
+
 BOOST_AUTO_TEST_CASE(the_checkpointer_never_creates_a_deleted_database)
 {
     TempDir dir;
