@@ -68,9 +68,16 @@ std::optional<FileIdentity> fileIdentity(const std::string& path)
     return FileIdentity{info.st_dev, info.st_ino};
 }
 
+bool SharedStore::sqliteConnector()
+{
+    if (!_sqlite)
+        _sqlite = asciiLower(_config.dbConnector) == "sqlite";
+    return *_sqlite;
+}
+
 bool SharedStore::fileStillThere(const std::string& requestPath)
 {
-    if (asciiLower(_config.dbConnector) != "sqlite" || !_fileSeen)
+    if (!sqliteConnector() || !_fileSeen)
         return true;
     const std::string& path = _config.dbConnection;
     const auto now = fileIdentity(path);
@@ -98,7 +105,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
     if (_store)
         return _store;
     try {
-        const bool sqliteFile = asciiLower(_config.dbConnector) == "sqlite" && _config.dbConnection != ":memory:";
+        const bool sqliteFile = sqliteConnector() && _config.dbConnection != ":memory:";
         if (!_checkpointer && sqliteFile && !_oneRequestPerProcess)
             _checkpointer = std::make_shared<WalCheckpointer>(_config.dbConnection, [this](const std::string& cause) {
                 _log.warn("wal_checkpoint_failed", {{"cause", cause}});
@@ -108,7 +115,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
         _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
         return nullptr;
     }
-    if (asciiLower(_config.dbConnector) == "sqlite") {
+    if (sqliteConnector()) {
         const auto opened = fileIdentity(_config.dbConnection); // none for ":memory:"
         // A file other than the one opened before: restored or replaced.
         if (opened && _fileSeen && _file && !(*opened == *_file))

@@ -63,6 +63,9 @@ public:
 private:
     /// False (after logging why) when the SQLite file in use is gone.
     bool fileStillThere(const std::string& requestPath);
+    /// `[database] connector = sqlite`. Decided on first use: the
+    /// configuration is loaded after this object is made.
+    bool sqliteConnector();
 
     const AppConfig& _config;
     Logger& _log;
@@ -71,6 +74,7 @@ private:
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
     bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
     bool _oneRequestPerProcess = false;
+    std::optional<bool> _sqlite;
     std::shared_ptr<WalCheckpointer> _checkpointer; ///< SQLite, a long-lived process: made on first open
 };
 

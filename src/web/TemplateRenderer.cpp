@@ -458,8 +458,8 @@ std::string TemplateRenderer::render(const std::string& name, const TemplateValu
             _impl->skeletons.clear();
         _impl->skeletons.emplace(key, skeleton);
     }
-    if (skeleton->texts != texts.size()) // cannot happen: the key counts the texts
-        return _impl->renderThroughKainjow(page, toData(values));
+    if (skeleton->texts != texts.size()) // the key counts the texts: a bug if ever seen
+        throw TemplateError("Internal error: a cached page does not match its values (" + name + ".html).");
 
     std::size_t size = 0;
     for (const std::string& literal : skeleton->literals)
