@@ -91,10 +91,12 @@ const std::vector<Migration>& migrations()
              " at {int64} NOT NULL)",
              "CREATE INDEX admin_login_failures_client ON admin_login_failures(client, at)",
          }},
-        // States keyed by their time-ordered key (stateKey) in the key's own
-        // B-tree: a page view writes the key's last page and the expiry
-        // index's, not a rowid table, a random page of a separate key index
-        // and the expiry index. The rows are copied as they are.
+        // Tables looked up by a text key kept in the key's own B-tree
+        // (WITHOUT ROWID on SQLite): a write changes one B-tree, not a rowid
+        // table and a separate key index. install_states is keyed by the
+        // time-ordered stateKey, so a page view writes the key's last page
+        // and the expiry index's instead of a random page. Rows are copied
+        // as they are.
         {3,
          {
              "CREATE TABLE install_states_v3 ("
@@ -109,6 +111,35 @@ const std::vector<Migration>& migrations()
              "DROP TABLE install_states",
              "ALTER TABLE install_states_v3 RENAME TO install_states",
              "CREATE INDEX install_states_expires_at ON install_states(expires_at)",
+             "CREATE TABLE installs_v3 ("
+             " account_id TEXT NOT NULL,"
+             " livemode INTEGER NOT NULL,"
+             " user_id TEXT NOT NULL DEFAULT '',"
+             " ref TEXT NOT NULL DEFAULT '',"
+             " installed_at {int64} NOT NULL,"
+             " updated_at {int64} NOT NULL,"
+             " revoked_at {int64},"
+             " revoked_by TEXT NOT NULL DEFAULT '',"
+             " revoke_event_id TEXT NOT NULL DEFAULT '',"
+             " source TEXT NOT NULL DEFAULT 'callback',"
+             " PRIMARY KEY (account_id, livemode)){without_rowid}",
+             "INSERT INTO installs_v3 (account_id, livemode, user_id, ref, installed_at, updated_at, revoked_at,"
+             " revoked_by, revoke_event_id, source)"
+             " SELECT account_id, livemode, user_id, ref, installed_at, updated_at, revoked_at, revoked_by,"
+             " revoke_event_id, source FROM installs",
+             "DROP TABLE installs",
+             "ALTER TABLE installs_v3 RENAME TO installs",
+             "CREATE TABLE webhook_events_v3 ("
+             " event_id TEXT PRIMARY KEY,"
+             " type TEXT NOT NULL,"
+             " account_id TEXT NOT NULL DEFAULT '',"
+             " created {int64} NOT NULL,"
+             " received_at {int64} NOT NULL,"
+             " effect TEXT NOT NULL){without_rowid}",
+             "INSERT INTO webhook_events_v3 (event_id, type, account_id, created, received_at, effect)"
+             " SELECT event_id, type, account_id, created, received_at, effect FROM webhook_events",
+             "DROP TABLE webhook_events",
+             "ALTER TABLE webhook_events_v3 RENAME TO webhook_events",
          }},
     };
     return all;

@@ -81,14 +81,28 @@ BOOST_FIXTURE_TEST_CASE(opening_twice_migrates_once_and_keeps_data, SqliteStoreF
     BOOST_TEST(mode == "wal");
 }
 
-// Version 3 keeps install_states in its key's own B-tree (WITHOUT ROWID). A
-// version-2 database with states pending keeps every one of them.
-BOOST_FIXTURE_TEST_CASE(version_3_moves_pending_states_into_a_table_without_rowid, SqliteStoreFixture)
+// Version 3 keeps install_states, installs and webhook_events in their
+// keys' own B-trees (WITHOUT ROWID). A version-2 database keeps every row.
+BOOST_FIXTURE_TEST_CASE(version_3_moves_rows_into_tables_without_rowid, SqliteStoreFixture)
 {
     open();
     {
-        // Back to version 2's table, as a version-2 program left it.
+        // Back to version 2's tables, as a version-2 program left them.
         auto session = raw();
+        session->exec("DROP TABLE installs");
+        session->exec("CREATE TABLE installs (account_id TEXT NOT NULL, livemode INTEGER NOT NULL,"
+                      " user_id TEXT NOT NULL DEFAULT '', ref TEXT NOT NULL DEFAULT '', installed_at INTEGER NOT NULL,"
+                      " updated_at INTEGER NOT NULL, revoked_at INTEGER, revoked_by TEXT NOT NULL DEFAULT '',"
+                      " revoke_event_id TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'callback',"
+                      " PRIMARY KEY (account_id, livemode))");
+        si::execute(*session, "INSERT INTO installs (account_id, livemode, user_id, ref, installed_at, updated_at)"
+                              " VALUES ('acct_Old', 1, 'usr_Old', 'ref-old', ?, ?)", kT0 - 100, kT0 - 100);
+        session->exec("DROP TABLE webhook_events");
+        session->exec("CREATE TABLE webhook_events (event_id TEXT PRIMARY KEY, type TEXT NOT NULL,"
+                      " account_id TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, received_at INTEGER NOT NULL,"
+                      " effect TEXT NOT NULL)");
+        si::execute(*session, "INSERT INTO webhook_events VALUES ('evt_Old', ?, 'acct_Old', ?, ?, 'recorded')",
+                    si::storetest::kAuthorized, kT0 - 100, kT0 - 100);
         session->exec("DROP TABLE install_states");
         session->exec("CREATE TABLE install_states (token_hash TEXT PRIMARY KEY, browser_hash TEXT NOT NULL,"
                       " ref TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
@@ -103,11 +117,21 @@ BOOST_FIXTURE_TEST_CASE(version_3_moves_pending_states_into_a_table_without_rowi
     auto store = open();
     auto session = raw();
     BOOST_TEST(firstRow(*session, "SELECT MAX(version) FROM schema_version").at(0) == 3);
-    std::string table;
-    for (si::SqlStatement& row = si::query(*session, "SELECT sql FROM sqlite_master WHERE name = 'install_states'");
-         row.step();)
-        table = row.text(0);
-    BOOST_TEST(table.find("WITHOUT ROWID") != std::string::npos, table);
+    for (const std::string name : {"install_states", "installs", "webhook_events"}) {
+        std::string table;
+        for (si::SqlStatement& row = si::query(*session, "SELECT sql FROM sqlite_master WHERE name = ?", name);
+             row.step();)
+            table = row.text(0);
+        BOOST_TEST(table.find("WITHOUT ROWID") != std::string::npos, name << ": " << table);
+    }
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v3'").at(0) == 0);
+    const std::vector<si::Install> old = store->findInstalls("acct_Old");
+    BOOST_TEST_REQUIRE(old.size() == 1u);
+    BOOST_TEST(old.at(0).userId == "usr_Old");
+    BOOST_TEST(old.at(0).ref == "ref-old");
+    const si::WebhookEffect again = store->applyWebhookEvent(
+        si::storetest::makeEvent("evt_Old", si::storetest::kAuthorized, "acct_Old", kT0 - 100), kT0);
+    BOOST_TEST(si::toCode(again) == si::toCode(si::WebhookEffect::Duplicate));
     BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'install_states_expires_at'").at(0) == 1);
     BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM install_states").at(0) == 2);
     const si::Install install = si::storetest::callbackInstall("acct_Migrated");
