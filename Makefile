@@ -29,7 +29,7 @@ test-unit: build
 # The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize:
 	@cmake -S . -B $(ASAN_BUILD) -DSI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests net_unit_tests
 	cd $(ASAN_BUILD) && ctest --output-on-failure -L unit
 
 run: deps build
