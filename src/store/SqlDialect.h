@@ -10,11 +10,12 @@ namespace si {
 ///
 /// The store writes portable SQL with `?` placeholders and the markers
 /// `{int64}`, `{serial}` and `{without_rowid}` (after a CREATE TABLE's
-/// closing parenthesis); sql() turns it into this dialect's text. What differs beyond
-/// that (how a write transaction starts, how writers that read first are
-/// serialised, how the connection is set up) is asked of this class. The
-/// upsert needs nothing here: INSERT … ON CONFLICT (…) DO UPDATE SET x =
-/// excluded.x is the same in SQLite (3.24+) and PostgreSQL (9.5+).
+/// closing parenthesis); sql() turns it into this dialect's text. What
+/// differs beyond that (how a write transaction starts, how writers that
+/// read first are serialised, how the connection is set up) is asked of
+/// this class. The upsert needs nothing here: INSERT … ON CONFLICT (…) DO
+/// UPDATE SET x = excluded.x is the same in SQLite (3.24+) and PostgreSQL
+/// (9.5+).
 class SqlDialect {
 public:
     enum class Kind { Sqlite, Postgres };
