@@ -31,20 +31,27 @@ std::optional<std::string> fetchName(const StripeApi& client, const std::string&
     return std::nullopt;
 }
 
-/// The client, made on first use; after a failure (logged once) none.
+/// The client, made on first use. After a failure (logged) none until
+/// `retryAfter` has passed: the module may be installed meanwhile.
 class LazyClient {
 public:
-    LazyClient(StripeApiSettings settings, Logger& log) : _settings(std::move(settings)), _log(log) {}
+    LazyClient(StripeApiSettings settings, Logger& log, std::chrono::steady_clock::duration retryAfter)
+        : _settings(std::move(settings)), _log(log), _retryAfter(retryAfter)
+    {
+    }
 
     std::shared_ptr<const StripeApi> get()
     {
         std::lock_guard<std::mutex> lock(_mutex);
-        if (!_client && !_failed) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!_client && (!_failedAt || now - *_failedAt >= _retryAfter)) {
             try {
                 _client = connectStripeApi(_settings);
             } catch (const std::exception& e) { // StripeApiError, ModuleError
-                _failed = true;
-                _log.warn("account_name_disabled", {{"cause", e.what()}});
+                _failedAt = now;
+                const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(_retryAfter).count();
+                _log.warn("account_name_disabled",
+                          {{"cause", e.what()}, {"retry_after_seconds", std::to_string(seconds)}});
             }
         }
         return _client;
@@ -54,8 +61,9 @@ private:
     std::mutex _mutex;
     StripeApiSettings _settings;
     Logger& _log;
+    const std::chrono::steady_clock::duration _retryAfter;
     std::shared_ptr<const StripeApi> _client;
-    bool _failed = false;
+    std::optional<std::chrono::steady_clock::time_point> _failedAt;
 };
 
 } // namespace
@@ -66,11 +74,12 @@ std::optional<std::string> fetchAccountDisplayName(const StripeApi& client, cons
     return fetchName(client, accountId, timeoutMs, nullptr);
 }
 
-AccountNameLookup makeAccountNameLookup(const AppConfig& config, Logger& log, int timeoutMs)
+AccountNameLookup makeAccountNameLookup(const AppConfig& config, Logger& log, int timeoutMs,
+                                        std::chrono::steady_clock::duration retryAfter)
 {
     if (config.apiKey.empty())
         return {};
-    auto lazy = std::make_shared<LazyClient>(StripeApiSettings::from(config), log);
+    auto lazy = std::make_shared<LazyClient>(StripeApiSettings::from(config), log, retryAfter);
     Logger* logger = &log;
     return [lazy, logger, timeoutMs](const std::string& accountId) -> std::optional<std::string> {
         const std::shared_ptr<const StripeApi> client = lazy->get();
