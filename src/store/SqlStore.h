@@ -37,8 +37,8 @@ struct StoreOptions {
     /// reads per request); 100 balances those reads against the fsyncs.
     bool oneRequestPerProcess = false;
     /// SQLite, a long-lived process: checkpoints run on this thread from
-    /// 256 WAL pages on (WalCheckpointer.h), and by the committing request
-    /// only past the 4000-page mark above.
+    /// WalCheckpointer::kBackgroundPages WAL pages on, and by the committing
+    /// request only past the 4000-page mark above.
     std::shared_ptr<WalCheckpointer> checkpointer;
 };
 
