@@ -9,29 +9,14 @@
 #include <optional>
 #include <string>
 
+#include "ScopedModuleDir.h"
 #include "modules/ModuleLoader.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-/// Sets STRIPE_INSTALL_MODULE_DIR for one case, and puts back what was there.
-struct ModuleDir {
-    explicit ModuleDir(const std::string& dir)
-    {
-        if (const char* old = std::getenv("STRIPE_INSTALL_MODULE_DIR"))
-            _old = old;
-        ::setenv("STRIPE_INSTALL_MODULE_DIR", dir.c_str(), 1);
-    }
-    ~ModuleDir()
-    {
-        if (_old)
-            ::setenv("STRIPE_INSTALL_MODULE_DIR", _old->c_str(), 1);
-        else
-            ::unsetenv("STRIPE_INSTALL_MODULE_DIR");
-    }
-    std::optional<std::string> _old;
-};
+using ModuleDir = si::testing::ScopedModuleDir;
 
 /// Why loading `file` as a module fails.
 std::string loadError(const std::string& file)

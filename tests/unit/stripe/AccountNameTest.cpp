@@ -12,28 +12,12 @@
 #include <sstream>
 #include <string>
 
+#include "../ScopedModuleDir.h"
 #include "stripe/AccountName.h"
 
 namespace {
 
-/// Sets STRIPE_INSTALL_MODULE_DIR while it lives, and puts back what was there.
-struct ModuleDir {
-    explicit ModuleDir(const std::string& dir)
-    {
-        if (const char* old = std::getenv("STRIPE_INSTALL_MODULE_DIR"))
-            _old = old;
-        set(dir);
-    }
-    ~ModuleDir()
-    {
-        if (_old)
-            ::setenv("STRIPE_INSTALL_MODULE_DIR", _old->c_str(), 1);
-        else
-            ::unsetenv("STRIPE_INSTALL_MODULE_DIR");
-    }
-    void set(const std::string& dir) { ::setenv("STRIPE_INSTALL_MODULE_DIR", dir.c_str(), 1); }
-    std::optional<std::string> _old;
-};
+using ModuleDir = si::testing::ScopedModuleDir;
 
 /// A configuration whose API calls are refused at once (nothing listens on
 /// 127.0.0.1:1): a made client shows up as account_name_unavailable.
