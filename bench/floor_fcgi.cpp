@@ -1,9 +1,10 @@
 // The FastCGI floor for `make bench`: a hello-world handler with the same
 // accept loop as src/transport/FastCgiServer.cpp (libfcgi, one thread per
-// STRIPE_INSTALL_THREADS, SIGTERM/SIGUSR1 wake accept()), linked with the same
-// libraries as stripe-install, behind the same server configuration. What it
-// serves per second is the transport's ceiling: the install page and the
-// callback are measured as a fraction of it.
+// STRIPE_INSTALL_THREADS, SIGTERM/SIGUSR1 wake accept(), each request ended
+// by the same finishRequest), linked with the same libraries as
+// stripe-install, behind the same server configuration. What it serves per
+// second is the transport's ceiling: the install page and the callback are
+// measured as a fraction of it.
 #include <fcgiapp.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -16,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "transport/FastCgiFinish.h"
 
 namespace {
 
@@ -44,7 +47,7 @@ void acceptLoop()
         while (FCGX_GetStr(buffer, sizeof buffer, request.in) > 0) {
         }
         FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), request.out);
-        FCGX_Finish_r(&request);
+        si::finishRequest(request);
     }
     FCGX_Free(&request, 1);
 }

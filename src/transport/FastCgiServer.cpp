@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "transport/CgiRequest.h"
+#include "transport/FastCgiFinish.h"
 
 extern char** environ;
 
@@ -72,7 +73,7 @@ void acceptLoop(Runtime& runtime)
             });
         const std::string answer = formatCgiResponse(worker.handle(httpRequest));
         FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), raw->out);
-        FCGX_Finish_r(raw);
+        finishRequest(*raw);
         worker.afterResponse(); // the web server has the whole answer
     }
 }
