@@ -8,7 +8,9 @@
 
 namespace si {
 
-Logger::Logger(std::ostream& out) : _out(out) {}
+// The process id once: glibc makes getpid() a system call every time, and
+// a log line is written on most requests.
+Logger::Logger(std::ostream& out) : _out(out), _pid(std::to_string(getpid())) {}
 
 void Logger::write(const char* level, const char* event, Fields fields)
 {
@@ -18,7 +20,7 @@ void Logger::write(const char* level, const char* event, Fields fields)
     gmtime_r(&now, &utc);
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
 
-    std::string line = std::string(stamp) + " stripe-install[" + std::to_string(getpid()) + "] " + level + " " + event;
+    std::string line = std::string(stamp) + " stripe-install[" + _pid + "] " + level + " " + event;
     for (const auto& [key, value] : fields) {
         std::string safe = logSafe(value, 300);
         const bool quote = safe.empty() || safe.find(' ') != std::string::npos || safe.find('"') != std::string::npos;

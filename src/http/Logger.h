@@ -21,6 +21,7 @@ public:
 private:
     void write(const char* level, const char* event, Fields fields);
     std::ostream& _out;
+    const std::string _pid; ///< of the process that made this Logger (none forks and logs on)
     std::mutex _mutex;
 };
 
