@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -25,6 +26,26 @@ void SystemRandom::fill(unsigned char* bytes, std::size_t size)
         }
         done += static_cast<std::size_t>(got);
     }
+}
+
+RandomBatch::RandomBatch(RandomSource& source, std::size_t size)
+    : _source(source), _size(std::min(size, kMaxBytes))
+{
+    _source.fill(_bytes, _size);
+}
+
+RandomBatch::~RandomBatch()
+{
+    explicit_bzero(_bytes, sizeof _bytes);
+}
+
+void RandomBatch::fill(unsigned char* bytes, std::size_t size)
+{
+    const std::size_t served = std::min(size, _size - _used);
+    std::memcpy(bytes, _bytes + _used, served);
+    _used += served;
+    if (served < size)
+        _source.fill(bytes + served, size - served);
 }
 
 namespace {

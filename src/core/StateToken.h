@@ -19,6 +19,26 @@ public:
     void fill(unsigned char* bytes, std::size_t size) override;
 };
 
+/// Up to kMaxBytes bytes from one fill of another source, served in order
+/// (then the source again): a first visit's browser token and state cost
+/// one getrandom call instead of two. Wiped when done.
+class RandomBatch : public RandomSource {
+public:
+    static constexpr std::size_t kMaxBytes = 64;
+    /// Fills min(size, kMaxBytes) bytes from `source` now.
+    RandomBatch(RandomSource& source, std::size_t size);
+    ~RandomBatch() override;
+    RandomBatch(const RandomBatch&) = delete;
+    RandomBatch& operator=(const RandomBatch&) = delete;
+    void fill(unsigned char* bytes, std::size_t size) override;
+
+private:
+    RandomSource& _source;
+    unsigned char _bytes[kMaxBytes];
+    std::size_t _size;
+    std::size_t _used = 0;
+};
+
 /// A fresh 256-bit token, base64url without padding (43 characters): safe in
 /// URLs and cookies as it is. Used for states and browser bindings.
 std::string mintToken(RandomSource& random);

@@ -46,15 +46,18 @@ BeginResult InstallFlow::begin(const std::optional<std::string>& browserToken, c
                                const std::string& funnelMetric)
 {
     BeginResult result;
-    if (browserToken && looksLikeToken(*browserToken)) {
-        result.browserToken = *browserToken;
-    } else {
-        result.browserToken = mintToken(_random);
+    const bool newBrowser = !browserToken || !looksLikeToken(*browserToken);
+    // A browser token takes 32 random bytes, a state 26.
+    RandomBatch random(_random, newBrowser ? 32 + 26 : 26);
+    if (newBrowser) {
+        result.browserToken = mintToken(random);
         result.browserTokenIsNew = true;
+    } else {
+        result.browserToken = *browserToken;
     }
     StateRecord record;
     record.createdAt = _clock();
-    result.state = mintStateToken(_random, record.createdAt * 1000 + millisecondOfSecond());
+    result.state = mintStateToken(random, record.createdAt * 1000 + millisecondOfSecond());
     record.tokenHash = stateKey(result.state);
     record.browserHash = sha256Hex(result.browserToken);
     record.ref = ref;

@@ -16,9 +16,67 @@ private:
     unsigned char _byte;
 };
 
+/// Counts its fills and hands out 0, 1, 2, … across them.
+class CountingRandom : public si::RandomSource {
+public:
+    void fill(unsigned char* bytes, std::size_t size) override
+    {
+        ++calls;
+        for (std::size_t i = 0; i < size; ++i)
+            bytes[i] = next++;
+    }
+    int calls = 0;
+    unsigned char next = 0;
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(StateTokenTest)
+
+BOOST_AUTO_TEST_CASE(a_random_batch_serves_its_bytes_in_order_from_one_fill)
+{
+    CountingRandom source;
+    si::RandomBatch batch(source, 32 + 26);
+    BOOST_TEST(source.calls == 1);
+    unsigned char first[32];
+    unsigned char second[26];
+    batch.fill(first, sizeof first);
+    batch.fill(second, sizeof second);
+    BOOST_TEST(source.calls == 1);
+    BOOST_TEST(first[0] == 0);
+    BOOST_TEST(first[31] == 31);
+    BOOST_TEST(second[0] == 32);
+    BOOST_TEST(second[25] == 57);
+    // Past the batch: the rest from the source, still in order.
+    unsigned char more[4];
+    batch.fill(more, sizeof more);
+    BOOST_TEST(source.calls == 2);
+    BOOST_TEST(more[0] == 58);
+    BOOST_TEST(more[3] == 61);
+}
+
+BOOST_AUTO_TEST_CASE(a_random_batch_larger_than_its_buffer_takes_the_rest_from_the_source)
+{
+    CountingRandom source;
+    si::RandomBatch batch(source, 1000);
+    unsigned char bytes[100];
+    batch.fill(bytes, sizeof bytes);
+    BOOST_TEST(source.calls == 2); // kMaxBytes at construction, the other 36 now
+    for (std::size_t i = 0; i < sizeof bytes; ++i)
+        BOOST_TEST_REQUIRE(bytes[i] == i);
+}
+
+BOOST_AUTO_TEST_CASE(tokens_minted_from_one_system_batch_differ)
+{
+    si::SystemRandom system;
+    std::set<std::string> seen;
+    for (int i = 0; i < 500; ++i) {
+        si::RandomBatch batch(system, 32 + 26);
+        seen.insert(si::mintToken(batch));
+        seen.insert(si::mintStateToken(batch, 1'790'000'000'000));
+    }
+    BOOST_TEST(seen.size() == 1000u);
+}
 
 BOOST_AUTO_TEST_CASE(is_base64url_of_32_bytes_without_padding)
 {
