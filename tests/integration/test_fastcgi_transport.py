@@ -17,7 +17,7 @@ import struct
 import subprocess
 import time
 
-from si_harness import BINARY, Tally, remove_dir, temp_dir, write_config
+from si_harness import BINARY, Server, Tally, remove_dir, temp_dir, write_config
 
 t = Tally("fastcgi_transport")
 
@@ -111,33 +111,25 @@ def closed_by_program(sock):
         return True
 
 
-class Program:
-    """stripe-install as lighttpd starts it: a listening Unix socket as stdin."""
+class Program(Server):
+    """stripe-install as lighttpd starts it: a listening Unix socket as stdin
+    (stopped, and its log kept, as Server does)."""
 
     def __init__(self, root):
-        self.root = root
         self.socket_path = os.path.join(root, "fcgi.sock")
-        self.config = write_config(root, port=8080)
-        self.log_path = os.path.join(root, "program.log")
+        super().__init__(write_config(root, port=8080), port=None, dev=False,
+                         env={"STRIPE_INSTALL_THREADS": "1"}, log_path=os.path.join(root, "program.log"))
+        self.env["STRIPE_INSTALL_CONFIG"] = self.config_path
 
     def __enter__(self):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self.socket_path)
         listener.listen(16)
         self.log = open(self.log_path, "ab")
-        env = dict(os.environ, STRIPE_INSTALL_CONFIG=self.config, STRIPE_INSTALL_THREADS="1")
-        self.process = subprocess.Popen([BINARY], stdin=listener.fileno(), stdout=self.log, stderr=self.log, env=env)
+        self.process = subprocess.Popen([BINARY], stdin=listener.fileno(), stdout=self.log, stderr=self.log,
+                                        env=self.env)
         listener.close()
         return self
-
-    def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
     def connect(self):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -233,8 +225,7 @@ def main():
                          test_unread_input_over_limit_lingers, test_kept_connection_stays_open, test_many_in_a_row):
                 t.run(test, program)
             t.check(program.process.poll() is None, "the program is still running")
-        with open(program.log_path, "rb") as f:
-            log = f.read().decode("utf-8", "replace")
+        log = program.log_text()
         t.check("terminate called" not in log and "Sanitizer" not in log, "no crash in the program's log", log[-500:])
     finally:
         remove_dir(root)
