@@ -12,6 +12,8 @@ namespace {
 struct Migration {
     int version;
     std::vector<const char*> statements;
+    /// Run on SQLite only; on PostgreSQL only the version is recorded.
+    bool sqliteOnly = false;
 };
 
 // Append only: a released migration never changes; a change of schema is a
@@ -141,6 +143,28 @@ const std::vector<Migration>& migrations()
              "DROP TABLE webhook_events",
              "ALTER TABLE webhook_events_v3 RENAME TO webhook_events",
          }},
+        // install_events numbered by its rowid (the largest + 1) instead of
+        // AUTOINCREMENT, whose counter row in sqlite_sequence was one more
+        // page written with every install change. The numbers are the same:
+        // no event is ever deleted. Rows keep their seq. PostgreSQL's
+        // BIGSERIAL has no such cost (and recreating it would reset its
+        // sequence), so it keeps its table.
+        {4,
+         {
+             "CREATE TABLE install_events_v4 ("
+             " seq INTEGER PRIMARY KEY,"
+             " account_id TEXT NOT NULL,"
+             " livemode INTEGER NOT NULL,"
+             " change TEXT NOT NULL,"
+             " changed_by TEXT NOT NULL,"
+             " at INTEGER NOT NULL)",
+             "INSERT INTO install_events_v4 (seq, account_id, livemode, change, changed_by, at)"
+             " SELECT seq, account_id, livemode, change, changed_by, at FROM install_events",
+             "DROP TABLE install_events", // also drops its sqlite_sequence row
+             "ALTER TABLE install_events_v4 RENAME TO install_events",
+             "CREATE INDEX install_events_account ON install_events(account_id, at)",
+         },
+         true},
     };
     return all;
 }
@@ -186,8 +210,9 @@ void Schema::migrate(SqlConnection& connection, const SqlDialect& dialect, const
         for (const Migration& migration : migrations()) {
             if (migration.version <= current)
                 continue;
-            for (const char* statement : migration.statements)
-                connection.exec(dialect.sql(statement));
+            if (!migration.sqliteOnly || !dialect.isPostgres())
+                for (const char* statement : migration.statements)
+                    connection.exec(dialect.sql(statement));
             execute(connection, dialect.sql("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)"),
                     migration.version, appliedAt);
         }

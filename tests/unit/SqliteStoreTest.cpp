@@ -116,7 +116,7 @@ BOOST_FIXTURE_TEST_CASE(version_3_moves_rows_into_tables_without_rowid, SqliteSt
     }
     auto store = open();
     auto session = raw();
-    BOOST_TEST(firstRow(*session, "SELECT MAX(version) FROM schema_version").at(0) == 3);
+    BOOST_TEST(firstRow(*session, "SELECT MAX(version) FROM schema_version").at(0) == si::Schema::latestVersion());
     for (const std::string name : {"install_states", "installs", "webhook_events"}) {
         std::string table;
         for (si::SqlStatement& row = si::query(*session, "SELECT sql FROM sqlite_master WHERE name = ?", name);
@@ -140,6 +140,50 @@ BOOST_FIXTURE_TEST_CASE(version_3_moves_rows_into_tables_without_rowid, SqliteSt
     const si::ConsumeResult pending = si::storetest::consume(*store, "pending", kT0 + 10, install);
     BOOST_TEST(si::toCode(pending.outcome) == si::toCode(si::ConsumeOutcome::Consumed));
     BOOST_TEST(pending.install.ref == "ref-1");
+}
+
+BOOST_FIXTURE_TEST_CASE(version_4_numbers_install_events_without_sqlite_sequence, SqliteStoreFixture)
+{
+    open();
+    {
+        // Back to version 3's install_events (AUTOINCREMENT), with rows.
+        auto session = raw();
+        session->exec("DROP TABLE install_events");
+        session->exec("CREATE TABLE install_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL,"
+                      " livemode INTEGER NOT NULL, change TEXT NOT NULL, changed_by TEXT NOT NULL,"
+                      " at INTEGER NOT NULL)");
+        session->exec("CREATE INDEX install_events_account ON install_events(account_id, at)");
+        for (const auto& [seq, change] : {std::pair{1, "installed"}, {2, "revoked"}, {5, "reinstalled"}})
+            si::execute(*session, "INSERT INTO install_events VALUES (?, 'acct_Hist', 0, ?, 'callback', ?)", seq,
+                        std::string(change), kT0 + seq);
+        BOOST_TEST_REQUIRE(
+            firstRow(*session, "SELECT seq FROM sqlite_sequence WHERE name = 'install_events'").at(0) == 5);
+        session->exec("DELETE FROM schema_version WHERE version >= 4");
+    }
+    auto store = open();
+    auto session = raw();
+    BOOST_TEST(firstRow(*session, "SELECT MAX(version) FROM schema_version").at(0) == 4);
+    std::string table;
+    for (si::SqlStatement& row = si::query(*session, "SELECT sql FROM sqlite_master WHERE name = 'install_events'");
+         row.step();)
+        table = row.text(0);
+    BOOST_TEST(table.find("seq INTEGER PRIMARY KEY,") != std::string::npos, table);
+    BOOST_TEST(table.find("AUTOINCREMENT") == std::string::npos, table);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'install_events_account'").at(0) == 1);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_v4'").at(0) == 0);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'install_events'").at(0) == 0);
+
+    // Every row kept with its number, in order; the next change is numbered after the largest.
+    std::vector<si::InstallEvent> history = store->installHistory("acct_Hist");
+    BOOST_TEST_REQUIRE(history.size() == 3u);
+    BOOST_TEST(history.at(0).change == "installed");
+    BOOST_TEST(history.at(2).change == "reinstalled");
+    si::storetest::installAt(*store, "acct_Hist", kT0 + 100);
+    history = store->installHistory("acct_Hist");
+    BOOST_TEST_REQUIRE(history.size() == 4u);
+    BOOST_TEST(history.at(3).at == kT0 + 100);
+    BOOST_TEST(firstRow(*session, "SELECT MAX(seq) FROM install_events").at(0) == 6);
+    BOOST_TEST(firstRow(*session, "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'install_events'").at(0) == 0);
 }
 
 BOOST_FIXTURE_TEST_CASE(newer_schema_is_refused, SqliteStoreFixture)
