@@ -45,6 +45,12 @@ std::uint64_t WalCheckpointer::restarts() const
     return _restarts;
 }
 
+bool WalCheckpointer::idle() const
+{
+    std::lock_guard<std::mutex> lock(_mutex);
+    return !_requested && !_checkpointing;
+}
+
 void WalCheckpointer::run()
 {
     std::unique_lock<std::mutex> lock(_mutex);
@@ -53,9 +59,11 @@ void WalCheckpointer::run()
         if (_stopping)
             return;
         _requested = false;
+        _checkpointing = true;
         lock.unlock();
         checkpoint();
         lock.lock();
+        _checkpointing = false;
     }
 }
 

@@ -52,6 +52,9 @@ public:
     std::uint64_t completed() const;
     /// Of those, the ones that had to RESTART the WAL.
     std::uint64_t restarts() const;
+    /// Nothing asked for and nothing running (for tests: "the thread has
+    /// kept up").
+    bool idle() const;
 
 private:
     void run();
@@ -65,6 +68,7 @@ private:
     mutable std::mutex _mutex;
     std::condition_variable _wake;
     bool _requested = false;
+    bool _checkpointing = false;
     bool _stopping = false;
     std::uint64_t _completed = 0;
     std::uint64_t _restarts = 0;
