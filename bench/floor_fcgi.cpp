@@ -42,11 +42,8 @@ void acceptLoop()
     const std::string answer = "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
                                "Content-Length: " + std::to_string(sizeof kPage - 1) + "\r\n\r\n" + kPage;
     while (!stopRequested && FCGX_Accept_r(&request) == 0) {
-        // Drain a request body (the webhook row posts one) like the program does.
-        char buffer[4096];
-        while (FCGX_GetStr(buffer, sizeof buffer, request.in) > 0) {
-        }
         FCGX_PutStr(answer.data(), static_cast<int>(answer.size()), request.out);
+        // Reads the request body (the webhook row posts one), as the program's does.
         si::finishRequest(request);
     }
     FCGX_Free(&request, 1);
