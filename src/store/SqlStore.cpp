@@ -89,8 +89,7 @@ struct SqlStore::Queries {
     }
 };
 
-/// The dialect's write BEGIN … COMMIT; rolls back unless committed or rolled
-/// back.
+/// The dialect's write BEGIN … COMMIT; rolls back unless committed.
 class SqlStore::Transaction {
 public:
     Transaction(SqlConnection& connection, const std::string& begin) : _connection(connection)
@@ -115,11 +114,6 @@ public:
     void commit()
     {
         execute(_connection, "COMMIT");
-        _open = false;
-    }
-    void rollback()
-    {
-        execute(_connection, "ROLLBACK");
         _open = false;
     }
 
@@ -179,6 +173,21 @@ StoreError SqlStore::translate(const SqlError& error) const
     return StoreError(std::string(error.what()) + ": " + _databaseName);
 }
 
+StoreError SqlStore::translateCurrent() const
+{
+    try {
+        throw;
+    } catch (const SqlError& error) {
+        return translate(error);
+    } catch (const StoreError& error) {
+        return error;
+    } catch (const std::exception& error) {
+        return StoreError(std::string(error.what()) + ": " + _databaseName);
+    } catch (...) {
+        return StoreError("unknown error: " + _databaseName);
+    }
+}
+
 template <class Work>
 auto SqlStore::guarded(Work&& work) -> decltype(work())
 {
@@ -187,16 +196,106 @@ auto SqlStore::guarded(Work&& work) -> decltype(work())
         if (!_connection)
             open(); // the connection was lost: a new one
         return work();
-    } catch (const SqlError& error) {
+    } catch (...) {
         dropBroken();
-        throw translate(error);
-    } catch (const StoreError&) {
-        dropBroken();
-        throw;
-    } catch (const std::exception& error) {
-        dropBroken();
-        throw StoreError(std::string(error.what()) + ": " + _databaseName);
+        throw translateCurrent();
     }
+}
+
+template <class Work>
+auto SqlStore::write(Work&& work) -> decltype(work())
+{
+    if (_dialect->isPostgres()) {
+        // Several hosts share the database: nothing to gain from batching
+        // one host's writes, and each keeps its own row locks short.
+        return guarded([&] {
+            Transaction transaction(*_connection, _sql->begin);
+            auto result = work();
+            transaction.commit();
+            ++_transactionsCommitted;
+            return result;
+        });
+    }
+    std::optional<decltype(work())> result;
+    QueuedWrite queued;
+    queued.run = [&] { result.emplace(work()); };
+    commitQueued(queued);
+    return std::move(*result);
+}
+
+void SqlStore::commitQueued(QueuedWrite& write)
+{
+    std::unique_lock<std::mutex> queue(_queueMutex);
+    _queue.push_back(&write);
+    while (!write.done) {
+        if (_committing) {
+            _queueDone.wait(queue);
+            continue;
+        }
+        // No thread is committing: this one commits everything queued,
+        // its own write among it.
+        _committing = true;
+        std::vector<QueuedWrite*> batch;
+        batch.swap(_queue);
+        _committingCount = batch.size();
+        queue.unlock();
+        {
+            std::lock_guard<std::mutex> connection(_mutex);
+            commitBatch(batch);
+        }
+        queue.lock();
+        for (QueuedWrite* done : batch)
+            done->done = true;
+        _committing = false;
+        _committingCount = 0;
+        _queueDone.notify_all();
+    }
+    if (write.error)
+        std::rethrow_exception(write.error);
+}
+
+void SqlStore::commitBatch(const std::vector<QueuedWrite*>& batch)
+{
+    try {
+        if (!_connection)
+            open();
+        SqlConnection& c = *_connection;
+        Transaction transaction(c, _sql->begin);
+        for (QueuedWrite* write : batch) {
+            execute(c, "SAVEPOINT queued_write");
+            try {
+                write->run();
+            } catch (...) {
+                write->error = std::make_exception_ptr(translateCurrent());
+                try {
+                    execute(c, "ROLLBACK TO SAVEPOINT queued_write");
+                } catch (...) {
+                    // SQLite ended the whole transaction (disk full, I/O):
+                    // nothing of the batch is stored, for this reason.
+                    std::rethrow_exception(write->error);
+                }
+            }
+            execute(c, "RELEASE SAVEPOINT queued_write");
+        }
+        transaction.commit();
+        ++_transactionsCommitted;
+    } catch (...) {
+        const std::exception_ptr error = std::make_exception_ptr(translateCurrent());
+        for (QueuedWrite* write : batch)
+            write->error = error;
+        dropBroken();
+    }
+}
+
+std::uint64_t SqlStore::transactionsCommitted() const
+{
+    return _transactionsCommitted;
+}
+
+std::size_t SqlStore::writesWaiting() const
+{
+    std::lock_guard<std::mutex> lock(_queueMutex);
+    return _queue.size() + _committingCount;
 }
 
 void SqlStore::dropBroken()
@@ -210,48 +309,47 @@ void SqlStore::dropBroken()
 
 std::optional<std::string> SqlStore::saveState(const StateRecord& state)
 {
-    return guarded([&] {
-        SqlConnection& c = *_connection;
-        Transaction transaction(c, _sql->begin);
-        execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
-                state.expiresAt);
-        std::optional<std::string> funnelProblem;
-        if (!state.funnelMetric.empty()) {
-            // Under a savepoint: a count that fails (its table damaged) is
-            // undone alone, and the state is still stored.
-            // (Prepared once, as every statement: no parse per request.)
-            execute(c, "SAVEPOINT funnel_count");
-            try {
-                merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
-            } catch (const SqlError& e) {
-                execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
-                funnelProblem = e.what();
+    return write([&] {
+            SqlConnection& c = *_connection;
+            execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
+                    state.expiresAt);
+            std::optional<std::string> funnelProblem;
+            if (!state.funnelMetric.empty()) {
+                // Under a savepoint: a count that fails (its table damaged) is
+                // undone alone, and the state is still stored.
+                // (Prepared once, as every statement: no parse per request.)
+                execute(c, "SAVEPOINT funnel_count");
+                try {
+                    merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
+                } catch (const SqlError& e) {
+                    execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
+                    funnelProblem = e.what();
+                }
+                execute(c, "RELEASE SAVEPOINT funnel_count");
             }
-            execute(c, "RELEASE SAVEPOINT funnel_count");
-        }
-        const bool purge = !_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds;
-        if (purge)
-            execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
-        transaction.commit();
-        if (purge)
-            _lastPurge = state.createdAt;
-        return funnelProblem;
-    });
+            // At most one purge per second of createdAt, and so one in a
+            // batch. Set before the COMMIT: a batch that fails delays the
+            // next purge by a second at most.
+            if (!_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds) {
+                execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
+                _lastPurge = state.createdAt;
+            }
+            return funnelProblem;
+        });
 }
 
 ConsumeResult SqlStore::consumeStateAndRecordInstall(const std::string& tokenHash,
                                                      const std::string& browserHash, std::int64_t now,
                                                      const Install& install)
 {
-    return guarded([&] {
+    return write([&] {
         SqlConnection& c = *_connection;
         ConsumeResult result;
-        Transaction transaction(c, _sql->begin);
         // The conditional UPDATE is the whole race: under the write lock
-        // exactly one caller finds consumed_at still NULL.
+        // exactly one caller finds consumed_at still NULL. (When it finds
+        // none, nothing was written: the COMMIT stores nothing of it.)
         if (execute(c, _sql->consumeState, now, tokenHash, now, browserHash) != 1) {
             result.outcome = classifyUnconsumed(tokenHash, browserHash, now);
-            transaction.rollback();
             return result;
         }
         std::string ref;
@@ -262,7 +360,6 @@ ConsumeResult SqlStore::consumeStateAndRecordInstall(const std::string& tokenHas
         const std::vector<Install> rows = selectInstalls(_sql->selectInstall, install.accountId, install.livemode);
         recordChange(before.empty() ? std::nullopt : std::optional(before.front()), rows.at(0),
                      before.empty() ? "installed" : "reinstalled", "callback", now, "installed");
-        transaction.commit();
         result.outcome = ConsumeOutcome::Consumed;
         result.install = rows.at(0);
         return result;
@@ -336,9 +433,8 @@ std::size_t SqlStore::revokeByHand(const std::string& accountId, std::int64_t no
 
 WebhookEffect SqlStore::applyWebhookEvent(const WebhookEvent& event, std::int64_t now)
 {
-    return guarded([&] {
+    return write([&] {
         SqlConnection& c = *_connection;
-        Transaction transaction(c, _sql->begin);
         // PostgreSQL: one webhook event at a time across every connection,
         // so the id check below and the install it reads stay true until
         // commit (SQLite's BEGIN IMMEDIATE already holds the one write lock).
@@ -347,13 +443,10 @@ WebhookEffect SqlStore::applyWebhookEvent(const WebhookEvent& event, std::int64_
         std::int64_t seen = 0;
         for (SqlStatement& row = query(c, _sql->findEvent, event.id); row.step();)
             seen = row.int64(0);
-        if (seen > 0) {
-            transaction.rollback();
+        if (seen > 0)
             return WebhookEffect::Duplicate;
-        }
         const WebhookEffect effect = applyWebhookAction(event, now);
         execute(c, _sql->insertEvent, event.id, event.type, event.accountId, event.created, now, toCode(effect));
-        transaction.commit();
         return effect;
     });
 }

@@ -8,11 +8,17 @@
 #include "core/StoreError.h"
 #include "core/Stores.h"
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace si {
 
@@ -54,7 +60,19 @@ struct StoreOptions {
 /// re-check the WHERE against the winner's commit), and webhook events are
 /// applied one at a time under an advisory lock. One SqlStore holds one
 /// connection; its methods may be called from several threads (they take
-/// turns). Every fault is thrown as StoreError naming the cause and the
+/// turns).
+///
+/// SQLite, group commit: saveState, consumeStateAndRecordInstall and
+/// applyWebhookEvent calls that arrive while another thread holds the
+/// connection are committed together, in one transaction, each under its
+/// own SAVEPOINT: one BEGIN/COMMIT (its locks, and the WAL frames of the
+/// pages they share) for all of them. No caller returns before the COMMIT
+/// that holds its write; a call that fails alone (a constraint, a bug) is
+/// rolled back to its savepoint and fails alone; a fault that ends the
+/// transaction (disk full, locked past the busy timeout, I/O) fails every
+/// call in it, and none of their writes is stored.
+///
+/// Every fault is thrown as StoreError naming the cause and the
 /// database (a PostgreSQL password never appears); no other exception
 /// escapes.
 ///
@@ -142,9 +160,21 @@ public:
 
     const SqlDialect& dialect() const;
 
+    /// Write transactions committed so far by this store (a batch of writes
+    /// committed together counts once).
+    std::uint64_t transactionsCommitted() const;
+    /// SQLite: calls whose write is queued or being committed, not yet done.
+    std::size_t writesWaiting() const;
+
 private:
     struct Queries;
     class Transaction;
+    /// One call's write waiting to be committed with the others.
+    struct QueuedWrite {
+        std::function<void()> run; ///< inside the transaction, under its own savepoint
+        std::exception_ptr error;  ///< why it was not stored
+        bool done = false;
+    };
 
     void open();
     ConsumeOutcome classifyUnconsumed(const std::string& tokenHash, const std::string& browserHash,
@@ -164,6 +194,19 @@ private:
     /// exception leaves as StoreError naming the database.
     template <class Work>
     auto guarded(Work&& work) -> decltype(work());
+    /// The exception being handled as a StoreError naming the database.
+    StoreError translateCurrent() const;
+    /// Runs `work` (which may write) in a write transaction and returns its
+    /// result once committed. SQLite: with any other writes waiting (group
+    /// commit, above); PostgreSQL: in a transaction of its own.
+    template <class Work>
+    auto write(Work&& work) -> decltype(work());
+    /// Group commit: queues `write` and returns once it is committed (or
+    /// throws why not), committing the queue itself when no other thread is.
+    void commitQueued(QueuedWrite& write);
+    /// Holding the connection: the batch in one transaction. Never throws:
+    /// each write's error is in the write.
+    void commitBatch(const std::vector<QueuedWrite*>& batch);
 
     std::unique_ptr<SqlDialect> _dialect;
     std::string _connectionString; ///< as given to the connector: may hold a password
@@ -175,6 +218,14 @@ private:
     std::unique_ptr<Queries> _sql;
     std::unique_ptr<SqlConnection> _connection;
     std::optional<std::int64_t> _lastPurge; ///< createdAt of this connection's last purge in saveState
+    std::atomic<std::uint64_t> _transactionsCommitted{0};
+
+    // Group commit (SQLite). Never held while waiting for _mutex.
+    mutable std::mutex _queueMutex;
+    std::condition_variable _queueDone;
+    std::vector<QueuedWrite*> _queue;
+    bool _committing = false;    ///< a thread is committing a batch
+    std::size_t _committingCount = 0; ///< writes in that batch
 };
 
 } // namespace si

@@ -346,6 +346,109 @@ BOOST_FIXTURE_TEST_CASE(a_waiting_writer_proceeds_soon_after_the_lock_is_release
     BOOST_TEST(bestLateUs < 8000, "the writer went on " << bestLateUs << " µs after the release");
 }
 
+namespace {
+
+/// Waits (at most 10 s) until `store` has `n` writes queued or committing.
+bool waitForWritesWaiting(const si::SqlStore& store, std::size_t n)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (store.writesWaiting() != n) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(writes_that_wait_together_commit_together_and_fail_alone, SqliteStoreFixture)
+{
+    si::SqlStore store("sqlite", dbPath, 10000);
+    store.saveState(si::storetest::makeState("taken"));
+    auto holder = raw();
+    holder->exec("BEGIN IMMEDIATE"); // the store's first writer waits in BEGIN
+    const std::uint64_t before = store.transactionsCommitted();
+    std::vector<std::string> outcomes(6);
+    std::vector<std::thread> threads;
+    const auto save = [&](int i, const std::string& token) {
+        threads.emplace_back([&, i, token] {
+            try {
+                store.saveState(si::storetest::makeState(token));
+                outcomes[i] = "stored";
+            } catch (const si::StoreError& error) {
+                outcomes[i] = error.what();
+            }
+        });
+    };
+    save(0, "first");
+    BOOST_REQUIRE(waitForWritesWaiting(store, 1)); // its batch: itself alone
+    save(1, "second");
+    save(2, "third");
+    save(3, "taken"); // fails: the key is stored already
+    save(4, "fourth");
+    save(5, "fifth");
+    BOOST_REQUIRE(waitForWritesWaiting(store, 6));
+    holder->exec("ROLLBACK");
+    for (std::thread& thread : threads)
+        thread.join();
+    BOOST_TEST(store.transactionsCommitted() - before == 2u); // [first], then the other five together
+    BOOST_TEST(outcomes[0] == "stored");
+    BOOST_TEST(outcomes[1] == "stored");
+    BOOST_TEST(outcomes[2] == "stored");
+    BOOST_TEST(outcomes[3].find("UNIQUE constraint failed") != std::string::npos, outcomes[3]);
+    BOOST_TEST(outcomes[3].find(dbPath) != std::string::npos, outcomes[3]); // names the database
+    BOOST_TEST(outcomes[4] == "stored");
+    BOOST_TEST(outcomes[5] == "stored");
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM install_states").at(0) == 6);
+    BOOST_TEST(store.writesWaiting() == 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_batch_that_cannot_commit_fails_every_write_in_it, SqliteStoreFixture)
+{
+    si::SqlStore store("sqlite", dbPath, 1000);
+    store.saveState(si::storetest::makeState("a"));
+    auto holder = raw();
+    holder->exec("BEGIN IMMEDIATE"); // held past the busy timeout, twice
+    std::vector<std::string> outcomes(4);
+    std::vector<std::thread> threads;
+    const auto write = [&](int i) {
+        threads.emplace_back([&, i] {
+            try {
+                if (i == 1)
+                    si::storetest::consume(store, "a", kT0 + 1, si::storetest::callbackInstall("acct_A"));
+                else if (i == 2)
+                    store.applyWebhookEvent(si::storetest::makeEvent("evt_1", "account.application.authorized",
+                                                                     "acct_B", kT0),
+                                            kT0 + 1);
+                else
+                    store.saveState(si::storetest::makeState("s" + std::to_string(i)));
+                outcomes[i] = "stored";
+            } catch (const si::StoreError& error) {
+                outcomes[i] = error.what();
+            }
+        });
+    };
+    write(0);
+    BOOST_REQUIRE(waitForWritesWaiting(store, 1));
+    for (int i = 1; i < 4; ++i)
+        write(i);
+    // the other three queue while the first waits for the lock: one batch
+    BOOST_REQUIRE(waitForWritesWaiting(store, 4));
+    for (std::thread& thread : threads)
+        thread.join();
+    holder->exec("ROLLBACK");
+    for (const std::string& outcome : outcomes)
+        BOOST_TEST(outcome == "database is locked (busy for more than 1000 ms): " + dbPath);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM install_states").at(0) == 1);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM installs").at(0) == 0);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM webhook_events").at(0) == 0);
+    // and the store goes on
+    BOOST_TEST(si::storetest::code(
+                   si::storetest::consume(store, "a", kT0 + 1, si::storetest::callbackInstall("acct_A")).outcome) ==
+               si::storetest::code(si::ConsumeOutcome::Consumed));
+}
+
 BOOST_FIXTURE_TEST_CASE(save_state_purges_at_most_once_a_second_per_connection, SqliteStoreFixture)
 {
     si::SqlStore store("sqlite", dbPath, 5000);

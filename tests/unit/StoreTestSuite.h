@@ -865,6 +865,51 @@ inline void concurrent_consumers_have_one_winner(const StoreFactory& open)
     BOOST_TEST(stored[0].ref == "raced");
 }
 
+inline void threads_sharing_one_store_write_as_if_one_at_a_time(const StoreFactory& open)
+{
+    // One store (one connection) used by many threads, as a FastCGI process
+    // does: on SQLite their writes are committed in batches (group commit).
+    auto store = open();
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 40;
+    std::atomic<int> consumed{0};
+    std::atomic<int> sharedApplied{0};
+    std::atomic<int> raceWins{0};
+    for (int r = 0; r < kRounds; ++r)
+        store->saveState(makeState("race-" + std::to_string(r)));
+    const std::vector<std::string> errors = runTogether(
+        kThreads, [](int) {},
+        [&](int t) {
+            for (int r = 0; r < kRounds; ++r) {
+                const std::string token = "t" + std::to_string(t) + "-" + std::to_string(r);
+                const std::string account = "acct_" + token;
+                store->saveState(makeState(token, "ref-" + token, kT0 + r));
+                if (consume(*store, token, kT0 + r, callbackInstall(account)).outcome == ConsumeOutcome::Consumed)
+                    ++consumed;
+                if (consume(*store, "race-" + std::to_string(r), kT0 + r, callbackInstall("acct_race")).outcome ==
+                    ConsumeOutcome::Consumed)
+                    ++raceWins;
+                if (store->applyWebhookEvent(makeEvent("evt_shared", kDeauthorized, "acct_none", kT0), kT0 + r) !=
+                    WebhookEffect::Duplicate)
+                    ++sharedApplied;
+                if (r % 2 == 0 && store->applyWebhookEvent(makeEvent("evt_" + token, kDeauthorized, account, kT0 + r),
+                                                           kT0 + r) != WebhookEffect::Revoked)
+                    throw std::runtime_error("not revoked: " + account);
+            }
+        });
+    BOOST_CHECK_MESSAGE(errors.empty(), "first error: " << (errors.empty() ? "" : errors.front()));
+    BOOST_TEST(consumed.load() == kThreads * kRounds);
+    BOOST_TEST(raceWins.load() == kRounds); // each raced state consumed once
+    BOOST_TEST(sharedApplied.load() == 1);  // one event id applied once
+    auto fresh = open();
+    BOOST_TEST(fresh->listInstalls(InstallFilter{true, {}}).size() == kThreads * kRounds / 2u + 1u);
+    BOOST_TEST(fresh->listInstalls(InstallFilter{false, {}}).size() == kThreads * kRounds / 2u);
+    const std::vector<Install> mine = fresh->findInstalls("acct_t3-7");
+    BOOST_REQUIRE(mine.size() == 1u);
+    BOOST_TEST(mine[0].ref == "ref-t3-7");
+    BOOST_TEST(fresh->installHistory("acct_t3-8").size() == 2u); // installed, revoked
+}
+
 inline void two_connections_interleave_writes(const StoreFactory& open)
 {
     auto a = open();
@@ -965,6 +1010,7 @@ inline void failed_outbox_insert_rolls_back_the_install(const StoreFactory& open
     SI_STORE_TEST_CASE(Fixture, save_state_purges_only_long_expired_states)            \
     SI_STORE_TEST_CASE(Fixture, purge_expired_states_counts)                           \
     SI_STORE_TEST_CASE(Fixture, concurrent_consumers_have_one_winner)                  \
+    SI_STORE_TEST_CASE(Fixture, threads_sharing_one_store_write_as_if_one_at_a_time)   \
     SI_STORE_TEST_CASE(Fixture, two_connections_interleave_writes)                     \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, history_records_every_change)                \
     SI_STORE_TEST_CASE_NOTIFYING(Fixture, funnel_counts_per_utc_day)                   \
