@@ -1,10 +1,12 @@
 """Drop-in deployment behind lighttpd (mod_fastcgi): the shipped
 lighttpd/stripe-install.conf, rendered only for port and paths, starts the
-program itself (bin-path, max-procs 2, 4 threads each). Checks the install
+program itself (bin-path, max-procs 1, 8 threads). Checks the install
 flow, replay, webhook revocation and healthz through lighttpd; that the
-program runs as www-data; a graceful restart (SIGUSR1) and a stop/start
-(SIGINT) under a loop of install flows losing no recorded install; and no
-program process left once lighttpd stopped."""
+program runs as www-data; that lighttpd starts a new process when its one
+process is killed; a graceful restart (SIGUSR1) and a stop/start (SIGINT)
+under a loop of install flows losing no recorded install; and no program
+process left once lighttpd stopped."""
+import os
 import re
 import signal
 import subprocess
@@ -18,7 +20,7 @@ from si_harness import Browser, Tally
 t = Tally("lighttpd")
 LIGHTTPD, = require_executables("lighttpd")
 BINARY = program_binary()
-MAX_PROCS = 2
+MAX_PROCS = 1
 
 
 def test_configuration(conf):
@@ -44,6 +46,27 @@ def test_processes(site):
     t.check(len(processes) == MAX_PROCS, f"lighttpd runs max-procs = {MAX_PROCS} program processes", processes)
     users = {process_user(pid) for pid in processes}
     t.check(users == {"www-data"}, "the program runs as www-data, not root", users)
+
+
+def test_a_killed_process_is_replaced(site):
+    before = program_processes(site.config)
+    killed_at = time.time()
+    for pid in before:
+        os.kill(pid, signal.SIGKILL)
+    statuses = []
+
+    def answers():
+        status = Browser(site.base).get(site.page_url).status
+        statuses.append(status)
+        return status == 200
+
+    back = wait_until(answers, 15)
+    after = program_processes(site.config)
+    print(f"     killed {before}; the page answered again after {time.time() - killed_at:.1f} s"
+          f" (statuses meanwhile {sorted(set(statuses))}), processes now {after}")
+    t.check(back, "after kill -9 of the program lighttpd starts a new process and the page answers 200", statuses)
+    t.check(len(after) == MAX_PROCS and not set(after) & set(before), "a new process replaced the killed one",
+            f"before {before} after {after}")
 
 
 def test_restart_under_load(site, server):
@@ -78,6 +101,7 @@ def main():
         server.start()
         t.run(test_flow, site)
         t.run(test_processes, site)
+        t.run(test_a_killed_process_is_replaced, site)
         t.run(test_restart_under_load, site, server)
         t.run(check_install_flow, t, site, "lighttpd after restarts", "acct_LighttpdFlow0002")
         t.check(server.stop(signal.SIGINT), "lighttpd stops on SIGINT")
