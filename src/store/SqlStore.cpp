@@ -239,13 +239,21 @@ void SqlStore::commitQueued(QueuedWrite& write)
         batch.swap(_queue);
         _committingCount = batch.size();
         queue.unlock();
+        std::exception_ptr unexpected; // commitBatch catches all, bar running out of memory while it does
         {
             std::lock_guard<std::mutex> connection(_mutex);
-            commitBatch(batch);
+            try {
+                commitBatch(batch);
+            } catch (...) {
+                unexpected = std::current_exception();
+            }
         }
         queue.lock();
-        for (QueuedWrite* done : batch)
+        for (QueuedWrite* done : batch) {
+            if (unexpected)
+                done->error = unexpected; // rolled back: nothing of the batch committed
             done->done = true;
+        }
         _committing = false;
         _committingCount = 0;
         _queueDone.notify_all();
