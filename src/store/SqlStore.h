@@ -160,7 +160,8 @@ public:
 
     const SqlDialect& dialect() const;
 
-    /// Write transactions committed so far by this store (a batch of writes
+    /// Transactions committed so far by saveState,
+    /// consumeStateAndRecordInstall and applyWebhookEvent (a batch of them
     /// committed together counts once).
     std::uint64_t transactionsCommitted() const;
     /// SQLite: calls whose write is queued or being committed, not yet done.
@@ -204,8 +205,9 @@ private:
     /// Group commit: queues `write` and returns once it is committed (or
     /// throws why not), committing the queue itself when no other thread is.
     void commitQueued(QueuedWrite& write);
-    /// Holding the connection: the batch in one transaction. Never throws:
-    /// each write's error is in the write.
+    /// Holding the connection: the batch in one transaction. Each write's
+    /// error is in the write; throws only if handling a fault fails (out of
+    /// memory), with the transaction rolled back.
     void commitBatch(const std::vector<QueuedWrite*>& batch);
 
     std::unique_ptr<SqlDialect> _dialect;
