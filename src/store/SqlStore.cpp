@@ -228,13 +228,12 @@ void SqlStore::commitQueued(QueuedWrite& write)
     std::unique_lock<std::mutex> queue(_queueMutex);
     _queue.push_back(&write);
     while (!write.done) {
-        if (_committing) {
+        if (_committingCount > 0) {
             _queueDone.wait(queue);
             continue;
         }
         // No thread is committing: this one commits everything queued,
-        // its own write among it.
-        _committing = true;
+        // its own write among it (so the batch is never empty).
         std::vector<QueuedWrite*> batch;
         batch.swap(_queue);
         _committingCount = batch.size();
@@ -254,7 +253,6 @@ void SqlStore::commitQueued(QueuedWrite& write)
                 done->error = unexpected; // rolled back: nothing of the batch committed
             done->done = true;
         }
-        _committing = false;
         _committingCount = 0;
         _queueDone.notify_all();
     }
@@ -318,32 +316,32 @@ void SqlStore::dropBroken()
 std::optional<std::string> SqlStore::saveState(const StateRecord& state)
 {
     return write([&] {
-            SqlConnection& c = *_connection;
-            execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
-                    state.expiresAt);
-            std::optional<std::string> funnelProblem;
-            if (!state.funnelMetric.empty()) {
-                // Under a savepoint: a count that fails (its table damaged) is
-                // undone alone, and the state is still stored.
-                // (Prepared once, as every statement: no parse per request.)
-                execute(c, "SAVEPOINT funnel_count");
-                try {
-                    merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
-                } catch (const SqlError& e) {
-                    execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
-                    funnelProblem = e.what();
-                }
-                execute(c, "RELEASE SAVEPOINT funnel_count");
+        SqlConnection& c = *_connection;
+        execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
+                state.expiresAt);
+        std::optional<std::string> funnelProblem;
+        if (!state.funnelMetric.empty()) {
+            // Under a savepoint: a count that fails (its table damaged) is
+            // undone alone, and the state is still stored.
+            // (Prepared once, as every statement: no parse per request.)
+            execute(c, "SAVEPOINT funnel_count");
+            try {
+                merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
+            } catch (const SqlError& e) {
+                execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
+                funnelProblem = e.what();
             }
-            // At most one purge per second of createdAt, and so one in a
-            // batch. Set before the COMMIT: a batch that fails delays the
-            // next purge by a second at most.
-            if (!_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds) {
-                execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
-                _lastPurge = state.createdAt;
-            }
-            return funnelProblem;
-        });
+            execute(c, "RELEASE SAVEPOINT funnel_count");
+        }
+        // At most one purge per second of createdAt, and so one in a
+        // batch. Set before the COMMIT: a batch that fails delays the
+        // next purge by a second at most.
+        if (!_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds) {
+            execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
+            _lastPurge = state.createdAt;
+        }
+        return funnelProblem;
+    });
 }
 
 ConsumeResult SqlStore::consumeStateAndRecordInstall(const std::string& tokenHash,

@@ -226,8 +226,7 @@ private:
     mutable std::mutex _queueMutex;
     std::condition_variable _queueDone;
     std::vector<QueuedWrite*> _queue;
-    bool _committing = false;    ///< a thread is committing a batch
-    std::size_t _committingCount = 0; ///< writes in that batch
+    std::size_t _committingCount = 0; ///< writes in the batch a thread is committing; 0: none is
 };
 
 } // namespace si
