@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -348,16 +349,22 @@ BOOST_FIXTURE_TEST_CASE(a_waiting_writer_proceeds_soon_after_the_lock_is_release
 
 namespace {
 
-/// Waits (at most 10 s) until `store` has `n` writes queued or committing.
-bool waitForWritesWaiting(const si::SqlStore& store, std::size_t n)
+/// Polls `condition` every millisecond for at most `limit`; its last value.
+bool waitFor(const std::function<bool()>& condition, std::chrono::seconds limit)
 {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (store.writesWaiting() != n) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
         if (std::chrono::steady_clock::now() > deadline)
-            return false;
+            return condition();
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;
+}
+
+/// Waits (at most 10 s) until `store` has `n` writes queued or committing.
+bool waitForWritesWaiting(const si::SqlStore& store, std::size_t n)
+{
+    return waitFor([&] { return store.writesWaiting() == n; }, std::chrono::seconds(10));
 }
 
 } // namespace
@@ -515,12 +522,8 @@ BOOST_FIXTURE_TEST_CASE(a_background_checkpointer_keeps_the_wal_short, SqliteSto
         si::SqlStore store("sqlite", dbPath, 5000, "", options);
         for (int i = 0; i < 2000; ++i) {
             store.saveState(si::storetest::makeState(std::to_string(i)));
-            if (i % 100 == 99) {
-                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-                while (!checkpointer->idle() && std::chrono::steady_clock::now() < deadline)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                BOOST_TEST_REQUIRE(checkpointer->idle());
-            }
+            if (i % 100 == 99)
+                BOOST_TEST_REQUIRE(waitFor([&] { return checkpointer->idle(); }, std::chrono::seconds(30)));
         }
     }
     BOOST_TEST(checkpointer->completed() >= 1u);
