@@ -45,7 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 
-from servers import ServerProcess, Site, free_port, render  # noqa: E402
+from servers import ServerProcess, Site, free_port, render, set_lighttpd_max_procs  # noqa: E402
 from si_harness import WEBHOOK_SECRET, callback_query, stripe_signature, write_config  # noqa: E402
 
 MODULES = "/usr/lib/apache2/modules"
@@ -226,13 +226,8 @@ def webhook_events(workdir, count, tag):
 
 def start_lighttpd(site, binary, max_procs=None):
     conf = render("lighttpd/stripe-install.conf", site.path("conf", "lighttpd.conf"), site.values(binary))
-    if max_procs:
-        with open(conf) as f:
-            text, replaced = re.subn(r'"max-procs"\s*=>\s*\d+', f'"max-procs" => {max_procs}', f.read())
-        if replaced != 1:
-            raise RuntimeError("lighttpd/stripe-install.conf no longer sets max-procs")
-        with open(conf, "w") as f:
-            f.write(text)
+    if max_procs and set_lighttpd_max_procs(conf, max_procs) != 1:
+        raise RuntimeError("lighttpd/stripe-install.conf no longer sets max-procs")
     server = ServerProcess("lighttpd", [shutil.which("lighttpd", path="/usr/sbin:/usr/bin"), "-D", "-f", conf],
                            site.path("log", "lighttpd-stdout.log"), site.config, port=site.port)
     return server.start()

@@ -108,6 +108,16 @@ def render(template, destination, values, mode=0o644):
     return destination
 
 
+def set_lighttpd_max_procs(conf, procs):
+    """Sets max-procs in a rendered lighttpd/stripe-install.conf; returns how
+    many settings it replaced (1, unless the shipped file changed)."""
+    with open(conf) as f:
+        text, replaced = re.subn(r'"max-procs"\s*=>\s*\d+', f'"max-procs" => {procs}', f.read())
+    with open(conf, "w") as f:
+        f.write(text)
+    return replaced
+
+
 def documented_command(template, marker, values):
     """The shell command documented in a template's comments after the line
     containing `marker` ("#   word \\" continuation lines), rendered."""

@@ -21,7 +21,7 @@ import threading
 import time
 
 from servers import (RUN_AS, ServerProcess, Site, install_guards, program_binary, program_processes, python_for,
-                     render, require_executables, wait_until)
+                     render, require_executables, set_lighttpd_max_procs, wait_until)
 from si_harness import (WEBHOOK_SECRET, Browser, Tally, callback_query, free_port, install_link_from_page, query_of,
                         stripe_signature)
 
@@ -228,11 +228,7 @@ def main():
     site = Site("si-concurrency-", free_port())
     conf_path = site.path("conf", "lighttpd.conf")
     render("lighttpd/stripe-install.conf", conf_path, site.values(BINARY))
-    with open(conf_path) as f:
-        text = f.read()
-    text, replaced = re.subn(r'"max-procs"\s*=>\s*\d+', f'"max-procs" => {PROCS}', text)
-    with open(conf_path, "w") as f:
-        f.write(text)
+    replaced = set_lighttpd_max_procs(conf_path, PROCS)
     server = ServerProcess("lighttpd", [LIGHTTPD, "-D", "-f", conf_path], site.path("log", "lighttpd-stdout.log"),
                            site.config, port=site.port)
     try:

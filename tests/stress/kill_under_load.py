@@ -13,7 +13,6 @@ import collections
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +21,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 
 from servers import (RUN_AS, FlowLoop, ServerProcess, Site, install_guards, program_binary,  # noqa: E402
-                     program_processes, python_for, render, require_executables, wait_until)
+                     program_processes, python_for, render, require_executables, set_lighttpd_max_procs,
+                     wait_until)
 from si_harness import Browser, Tally, free_port  # noqa: E402
 
 SECONDS = float(os.environ.get("SI_STRESS_SECONDS", "20"))
@@ -49,10 +49,7 @@ def main():
     site = Site("si-kill-", free_port())
     conf = site.path("conf", "lighttpd.conf")
     render("lighttpd/stripe-install.conf", conf, site.values(BINARY))
-    with open(conf) as f:
-        text = re.sub(r'"max-procs"\s*=>\s*\d+', f'"max-procs" => {PROCS}', f.read())
-    with open(conf, "w") as f:
-        f.write(text)
+    set_lighttpd_max_procs(conf, PROCS)
     server = ServerProcess("lighttpd", [LIGHTTPD, "-D", "-f", conf], site.path("log", "lighttpd-stdout.log"),
                            site.config, port=site.port)
     killed = []
