@@ -7,6 +7,7 @@
 #include "store/SqlDialect.h"
 #include "store/SqliteConnection.h"
 
+#include <cerrno>
 #include <ctime>
 
 namespace si {
@@ -223,21 +224,44 @@ auto SqlStore::write(Work&& work) -> decltype(work())
     return std::move(*result);
 }
 
+SqlStore::WakeUp::WakeUp()
+{
+    sem_init(&_semaphore, 0, 0);
+}
+
+SqlStore::WakeUp::~WakeUp()
+{
+    sem_destroy(&_semaphore);
+}
+
+void SqlStore::WakeUp::post()
+{
+    sem_post(&_semaphore);
+}
+
+void SqlStore::WakeUp::wait()
+{
+    while (sem_wait(&_semaphore) != 0 && errno == EINTR) {
+    }
+}
+
 void SqlStore::commitQueued(QueuedWrite& write)
 {
     std::unique_lock<std::mutex> queue(_queueMutex);
-    _queue.push_back(&write);
-    while (!write.done) {
-        if (_committingCount > 0) {
-            _queueDone.wait(queue);
-            continue;
-        }
-        // No thread is committing: this one commits everything queued,
-        // its own write among it (so the batch is never empty).
-        std::vector<QueuedWrite*> batch;
-        batch.swap(_queue);
-        _committingCount = batch.size();
+    if (_committingCount > 0) {
+        // Woken alone, and only when there is something to do: one
+        // condition for all waiters woke every one of them at each commit.
+        _queue.push_back(&write);
         queue.unlock();
+        write.wake.wait(); // done, or handed a batch: set before the post
+    } else {
+        write.batch.push_back(&write);
+        _committingCount = 1;
+        queue.unlock();
+    }
+    if (!write.done) {
+        std::vector<QueuedWrite*> batch;
+        batch.swap(write.batch);
         std::exception_ptr unexpected; // commitBatch catches all, bar running out of memory while it does
         {
             std::lock_guard<std::mutex> connection(_mutex);
@@ -248,13 +272,20 @@ void SqlStore::commitQueued(QueuedWrite& write)
             }
         }
         queue.lock();
+        QueuedWrite* next = _queue.empty() ? nullptr : _queue.front();
+        if (next)
+            next->batch.swap(_queue);
+        _committingCount = next ? next->batch.size() : 0;
+        queue.unlock();
+        if (next)
+            next->wake.post();
         for (QueuedWrite* done : batch) {
             if (unexpected)
                 done->error = unexpected; // rolled back: nothing of the batch committed
             done->done = true;
+            if (done != &write)
+                done->wake.post(); // the last touch: its thread may return at once
         }
-        _committingCount = 0;
-        _queueDone.notify_all();
     }
     if (write.error)
         std::rethrow_exception(write.error);

@@ -8,8 +8,9 @@
 #include "core/StoreError.h"
 #include "core/Stores.h"
 
+#include <semaphore.h>
+
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -170,11 +171,34 @@ public:
 private:
     struct Queries;
     class Transaction;
+    /// Wakes one waiting thread. Unlike a condition variable it may be
+    /// posted after the lock is released, when the waiter (which cannot
+    /// leave before the post) may leave at once: a POSIX semaphore is not
+    /// touched by sem_post after the waiter can see it. Waking one thread
+    /// without holding the lock spares it waking only to wait for the lock.
+    class WakeUp {
+    public:
+        WakeUp();
+        ~WakeUp();
+        WakeUp(const WakeUp&) = delete;
+        WakeUp& operator=(const WakeUp&) = delete;
+        void post();
+        void wait();
+
+    private:
+        sem_t _semaphore;
+    };
     /// One call's write waiting to be committed with the others.
     struct QueuedWrite {
         std::function<void()> run; ///< inside the transaction, under its own savepoint
         std::exception_ptr error;  ///< why it was not stored
         bool done = false;
+        /// Handed over by the thread that committed before: the writes this
+        /// call's thread commits next, its own first.
+        std::vector<QueuedWrite*> batch;
+        /// Posted once, after the queue's lock is released: this write is
+        /// done, or its thread is handed the next batch.
+        WakeUp wake;
     };
 
     void open();
@@ -202,8 +226,10 @@ private:
     /// commit, above); PostgreSQL: in a transaction of its own.
     template <class Work>
     auto write(Work&& work) -> decltype(work());
-    /// Group commit: queues `write` and returns once it is committed (or
-    /// throws why not), committing the queue itself when no other thread is.
+    /// Group commit: returns once `write` is committed (or throws why not).
+    /// When no thread is committing, this one commits `write` at once;
+    /// otherwise it queues it, and the committing thread, when done, hands
+    /// everything queued to the first thread in the queue to commit next.
     void commitQueued(QueuedWrite& write);
     /// Holding the connection: the batch in one transaction. Each write's
     /// error is in the write; throws only if handling a fault fails (out of
@@ -224,9 +250,8 @@ private:
 
     // Group commit (SQLite). Never held while waiting for _mutex.
     mutable std::mutex _queueMutex;
-    std::condition_variable _queueDone;
-    std::vector<QueuedWrite*> _queue;
-    std::size_t _committingCount = 0; ///< writes in the batch a thread is committing; 0: none is
+    std::vector<QueuedWrite*> _queue; ///< waiting for the batch being committed to end; empty when none is
+    std::size_t _committingCount = 0; ///< writes in the batch being committed (or handed over); 0: none is
 };
 
 } // namespace si
