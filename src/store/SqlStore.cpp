@@ -317,9 +317,9 @@ void SqlStore::commitBatch(const std::vector<QueuedWrite*>& batch)
         transaction.commit();
         ++_transactionsCommitted;
     } catch (...) {
-        const std::exception_ptr error = std::make_exception_ptr(translateCurrent());
+        // An exception object each: the threads rethrow them at once.
         for (QueuedWrite* write : batch)
-            write->error = error;
+            write->error = std::make_exception_ptr(translateCurrent());
         dropBroken();
     }
 }
