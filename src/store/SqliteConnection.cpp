@@ -1,6 +1,7 @@
 #include "store/SqliteConnection.h"
 
 #include "store/WalCheckpointer.h"
+#include "store/WalWriteGathering.h"
 
 #include <sqlite3.h>
 
@@ -110,7 +111,7 @@ public:
         const int rc = sqlite3_open_v2(file.c_str(), &_db,
                                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
                                            SQLITE_OPEN_NOMUTEX,
-                                       nullptr);
+                                       walWriteGatheringVfs());
         if (rc != SQLITE_OK) {
             const SqlError error(faultOf(rc), _db ? sqlite3_errmsg(_db) : sqlite3_errstr(rc));
             sqlite3_close(_db);

@@ -18,6 +18,8 @@ class WalCheckpointer;
 /// retries a locked write with short waits (yields, then sleeps of 50 µs
 /// growing to 200 µs) until `busyTimeoutMs` has passed, then fails with
 /// SqlFault::Locked. Statements are prepared once per connection and reused.
+/// Files are opened through the WAL write-gathering VFS
+/// (WalWriteGathering.h): a commit's WAL frames reach the file in one write.
 ///
 /// Throws SqlError (SQLite's message, e.g. "unable to open database file",
 /// "file is not a database") when the file cannot be opened or is not a

@@ -6,6 +6,9 @@
 #include "store/SqlStore.h"
 #include "store/SqliteConnection.h"
 #include "store/WalCheckpointer.h"
+#include "store/WalWriteGathering.h"
+
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -59,6 +62,61 @@ struct SqliteStoreFixture {
 };
 
 using si::storetest::checkStoreError;
+
+/// A connection through the sqlite3 C API with a VFS of the test's choosing
+/// (nullptr: SQLite's default), to watch the WAL write by write.
+struct RawSqlite {
+    sqlite3* db = nullptr;
+    RawSqlite(const std::string& path, const char* vfs)
+    {
+        const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs);
+        BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, "open " << path << ": " << sqlite3_errstr(rc));
+    }
+    ~RawSqlite() { sqlite3_close(db); }
+    RawSqlite(const RawSqlite&) = delete;
+    RawSqlite& operator=(const RawSqlite&) = delete;
+
+    void exec(const std::string& sql)
+    {
+        char* error = nullptr;
+        const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+        const std::string message = error ? error : "";
+        sqlite3_free(error);
+        BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, sql << ": " << message);
+    }
+    /// The first column of the first row, as text.
+    std::string text(const std::string& sql)
+    {
+        sqlite3_stmt* statement = nullptr;
+        BOOST_REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
+        std::string value;
+        if (sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_text(statement, 0))
+            value = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
+        sqlite3_finalize(statement);
+        return value;
+    }
+};
+
+/// write(2)-family system calls this process has made (/proc/self/io).
+std::uint64_t writeCallsSoFar()
+{
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value)
+        if (key == "syscw:")
+            return value;
+    BOOST_FAIL("no syscw in /proc/self/io");
+    return 0;
+}
+
+/// WAL mode as the store sets it up, and no automatic checkpoint.
+void walWithoutCheckpoints(RawSqlite& connection)
+{
+    connection.exec("PRAGMA journal_mode = WAL");
+    connection.exec("PRAGMA synchronous = NORMAL");
+    connection.exec("PRAGMA wal_autocheckpoint = 0");
+}
 
 } // namespace
 
@@ -603,6 +661,103 @@ BOOST_AUTO_TEST_CASE(statements_are_prepared_once_and_reused)
     for (si::SqlStatement& row = si::query(*connection, "SELECT k, v FROM t ORDER BY k"); row.step();)
         rows.push_back(row.text(0) + "=" + (row.isNull(1) ? "null" : std::to_string(row.int64(1))));
     BOOST_TEST(rows == (std::vector<std::string>{"a=1", "b=null", "c=3"}), boost::test_tools::per_element());
+}
+
+
+// ---- WAL write gathering (store/WalWriteGathering.h) -----------------------
+
+// The invariant that makes gathering safe: when SQLite publishes a commit
+// (the WAL hook runs right after), every frame it counts is in the file.
+BOOST_FIXTURE_TEST_CASE(gathered_wal_frames_are_in_the_file_when_the_commit_is_published, SqliteStoreFixture)
+{
+    BOOST_REQUIRE(si::walWriteGatheringVfs() != nullptr);
+    RawSqlite writer(dbPath, si::walWriteGatheringVfs());
+    walWithoutCheckpoints(writer);
+    writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)");
+    struct Published {
+        std::string wal;
+        std::uintmax_t frameBytes = 0;
+        int commits = 0;
+        std::vector<std::string> problems;
+    } published;
+    published.wal = dbPath + "-wal";
+    published.frameBytes = 24 + std::stoul(writer.text("PRAGMA page_size"));
+    sqlite3_wal_hook(
+        writer.db,
+        [](void* context, sqlite3*, const char*, int frames) {
+            auto& p = *static_cast<Published*>(context);
+            const std::uintmax_t expected = 32 + static_cast<std::uintmax_t>(frames) * p.frameBytes;
+            const std::uintmax_t size = std::filesystem::file_size(p.wal);
+            if (size != expected)
+                p.problems.push_back("commit " + std::to_string(p.commits) + ": " + std::to_string(frames) +
+                                     " frames published, WAL file " + std::to_string(size) + " bytes, not " +
+                                     std::to_string(expected));
+            ++p.commits;
+            return SQLITE_OK;
+        },
+        &published);
+    RawSqlite reader(dbPath, nullptr); // SQLite's own VFS, as another process would read
+    for (int i = 1; i <= 120; ++i) {
+        // 1 to 7 pages, and every eleventh past what is held at most (64 KiB)
+        const int bytes = (i % 7) * 3000 + (i % 11 == 0 ? 200000 : 10);
+        writer.exec("INSERT INTO t (id, body) VALUES (" + std::to_string(i) + ", randomblob(" +
+                    std::to_string(bytes) + "))");
+        const std::string row = "SELECT hex(body) FROM t WHERE id = " + std::to_string(i);
+        BOOST_TEST(reader.text("SELECT COUNT(*) FROM t") == std::to_string(i));
+        BOOST_TEST(reader.text(row) == writer.text(row));
+    }
+    BOOST_TEST(published.commits == 120);
+    BOOST_TEST(published.problems.empty(), (published.problems.empty() ? "" : published.problems.front()));
+    BOOST_TEST(reader.text("PRAGMA integrity_check") == "ok");
+    // SQLite's own VFS checkpoints what the gathering one wrote.
+    const std::string sum = "SELECT SUM(LENGTH(body)) || ':' || COUNT(*) FROM t";
+    const std::string before = writer.text(sum);
+    reader.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    BOOST_TEST(std::filesystem::file_size(dbPath + "-wal") == 0u);
+    BOOST_TEST(RawSqlite(dbPath, nullptr).text(sum) == before);
+    BOOST_TEST(reader.text("PRAGMA integrity_check") == "ok");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_gathered_commit_is_one_write_call, SqliteStoreFixture)
+{
+    RawSqlite gathering(dbPath, si::walWriteGatheringVfs());
+    walWithoutCheckpoints(gathering);
+    gathering.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)");
+    gathering.exec("INSERT INTO t (body) VALUES (randomblob(100))");
+    const std::uint64_t before = writeCallsSoFar();
+    gathering.exec("INSERT INTO t (body) VALUES (randomblob(10000))"); // a leaf and three overflow pages at least
+    BOOST_TEST(writeCallsSoFar() - before == 1u);
+
+    // SQLite's own VFS: a header and a page a frame (what the test measures)
+    RawSqlite plain(dbPath, nullptr);
+    plain.exec("PRAGMA synchronous = NORMAL");
+    plain.exec("INSERT INTO t (body) VALUES (randomblob(100))");
+    const std::uint64_t plainBefore = writeCallsSoFar();
+    plain.exec("INSERT INTO t (body) VALUES (randomblob(10000))");
+    BOOST_TEST(writeCallsSoFar() - plainBefore >= 8u);
+}
+
+// Frames spilled to the WAL by a transaction too large for the page cache,
+// then rolled back: nothing of them is visible, and what follows commits.
+BOOST_FIXTURE_TEST_CASE(a_rolled_back_transaction_that_spilled_into_the_wal_leaves_nothing, SqliteStoreFixture)
+{
+    RawSqlite writer(dbPath, si::walWriteGatheringVfs());
+    walWithoutCheckpoints(writer);
+    writer.exec("PRAGMA cache_size = 10"); // pages: the transaction below spills
+    writer.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)");
+    writer.exec("INSERT INTO t (id, body) VALUES (1, x'01')");
+    const auto walBefore = std::filesystem::file_size(dbPath + "-wal");
+    writer.exec("BEGIN");
+    for (int i = 0; i < 40; ++i)
+        writer.exec("INSERT INTO t (body) VALUES (randomblob(40000))");
+    BOOST_REQUIRE(std::filesystem::file_size(dbPath + "-wal") > walBefore + 400000); // it did spill
+    writer.exec("ROLLBACK");
+    writer.exec("INSERT INTO t (id, body) VALUES (2, x'02')");
+    RawSqlite reader(dbPath, nullptr);
+    BOOST_TEST(reader.text("SELECT group_concat(hex(body), ',') FROM t ORDER BY id") == "01,02");
+    BOOST_TEST(reader.text("PRAGMA integrity_check") == "ok");
+    reader.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    BOOST_TEST(RawSqlite(dbPath, nullptr).text("SELECT group_concat(hex(body), ',') FROM t ORDER BY id") == "01,02");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
