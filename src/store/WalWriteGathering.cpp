@@ -11,7 +11,8 @@ namespace {
 
 constexpr int kFrameHeaderBytes = 24;
 /// Held at most (16 frames of 4 KiB): a larger transaction is written in
-/// pieces of this size, and no connection keeps more than this allocated.
+/// pieces of about this size. A connection keeps the buffer it grew (under
+/// 128 KiB: the vector doubles past this mark once) for its next commit.
 constexpr std::size_t kMostHeld = 64 * 1024;
 
 /// What a WAL file holds back: a run of whole frames and at most one
@@ -66,10 +67,17 @@ int writeHeld(sqlite3_file* file)
     return writeHeld(walFile(file));
 }
 
-void hold(Held& held, const void* data, int amount)
+/// False when out of memory (nothing held then): no C++ exception may
+/// cross SQLite's C frames.
+bool hold(Held& held, const void* data, int amount)
 {
     const char* bytes = static_cast<const char*>(data);
-    held.bytes.insert(held.bytes.end(), bytes, bytes + amount);
+    try {
+        held.bytes.insert(held.bytes.end(), bytes, bytes + amount);
+    } catch (const std::bad_alloc&) {
+        return false;
+    }
+    return true;
 }
 
 int walWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset)
@@ -83,7 +91,8 @@ int walWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 off
     if (amount == kFrameHeaderBytes && !held.pageNext) {
         if (held.bytes.empty())
             held.at = offset;
-        hold(held, data, amount);
+        if (!hold(held, data, amount))
+            return SQLITE_IOERR_NOMEM;
         // Bytes 4–7 of a frame header: the database's size in pages after
         // the commit this frame ends, 0 for a frame within a transaction.
         const auto* header = static_cast<const unsigned char*>(data);
@@ -92,7 +101,8 @@ int walWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 off
         return SQLITE_OK;
     }
     if (held.pageNext) { // the page of the frame whose header is held
-        hold(held, data, amount);
+        if (!hold(held, data, amount))
+            return SQLITE_IOERR_NOMEM;
         held.pageNext = false;
         // Written before SQLite publishes the commit in the WAL index.
         if (held.commitFrame || held.bytes.size() >= kMostHeld)
