@@ -10,8 +10,9 @@ namespace si {
 /// connection), running migrations; notifications are enabled when [notify]
 /// url or command is set. The store is also the notification Outbox.
 /// Throws StoreError naming the cause.
-/// `oneRequestPerProcess` and `checkpointer`: StoreOptions.
+/// `oneRequestPerProcess`, `checkpointer` and `sharedByThreads`: StoreOptions.
 std::unique_ptr<SqlStore> openStore(const AppConfig& config, bool oneRequestPerProcess = false,
-                                    std::shared_ptr<WalCheckpointer> checkpointer = nullptr);
+                                    std::shared_ptr<WalCheckpointer> checkpointer = nullptr,
+                                    bool sharedByThreads = false);
 
 } // namespace si

@@ -47,6 +47,11 @@ struct StoreOptions {
     /// WalCheckpointer::kBackgroundPages WAL pages on, and by the committing
     /// request only past the 4000-page mark above.
     std::shared_ptr<WalCheckpointer> checkpointer;
+    /// SQLite: several threads of this process may write at once (FastCGI
+    /// with STRIPE_INSTALL_THREADS > 1, serve). A write that finds no commit
+    /// running then lets those threads reach their writes before it commits
+    /// (see commitQueued), so that more of them share a transaction.
+    bool sharedByThreads = false;
 };
 
 /// The Store on an SQL database (SQLite or PostgreSQL). Each statement is
@@ -227,9 +232,11 @@ private:
     template <class Work>
     auto write(Work&& work) -> decltype(work());
     /// Group commit: returns once `write` is committed (or throws why not).
-    /// When no thread is committing, this one commits `write` at once;
-    /// otherwise it queues it, and the committing thread, when done, hands
-    /// everything queued to the first thread in the queue to commit next.
+    /// When no thread is committing, this one commits `write` (with
+    /// StoreOptions::sharedByThreads, after yielding the CPU once, with the
+    /// writes queued meanwhile); otherwise it queues it, and the committing
+    /// thread, when done, hands everything queued to the first thread in the
+    /// queue to commit next.
     void commitQueued(QueuedWrite& write);
     /// Holding the connection: the batch in one transaction. Each write's
     /// error is in the write; throws only if handling a fault fails (out of

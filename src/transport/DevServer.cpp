@@ -39,6 +39,7 @@ int serveHttp(Runtime& runtime, const std::string& host, unsigned short port)
     sigaddset(&stopSignals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
+    runtime.store.setSharedByThreads(true); // the HTTP server's threads
     auto server = network.startHttpServer(host, port, [&runtime] { return std::make_unique<WorkerExchange>(runtime); });
     runtime.log.info("http_server_started", {{"listen", host + ":" + std::to_string(server->port())},
                                              {"dev", runtime.options.devMarketplace ? "true" : "false"}});

@@ -117,6 +117,7 @@ int serveFastCgiOrCgi(Runtime& runtime, int threads)
     // checkpointer that was over 1 MB of a process's resident memory. The
     // threads spend little time in malloc; two arenas are plenty.
     mallopt(M_ARENA_MAX, 2);
+    runtime.store.setSharedByThreads(threads > 1);
     runtime.log.info("fastcgi_started", {{"threads", std::to_string(threads)}});
     std::vector<std::thread> pool;
     for (int i = 1; i < threads; ++i)

@@ -110,7 +110,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
             _checkpointer = std::make_shared<WalCheckpointer>(_config.dbConnection, [this](const std::string& cause) {
                 _log.warn("wal_checkpoint_failed", {{"cause", cause}});
             });
-        _store = openStore(_config, _oneRequestPerProcess, _checkpointer);
+        _store = openStore(_config, _oneRequestPerProcess, _checkpointer, _sharedByThreads);
     } catch (const StoreError& e) {
         _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
         return nullptr;

@@ -59,6 +59,8 @@ public:
 
     /// This process serves one request (plain CGI): see StoreOptions.
     void setOneRequestPerProcess(bool one) { _oneRequestPerProcess = one; }
+    /// Several threads of this process serve requests: see StoreOptions.
+    void setSharedByThreads(bool shared) { _sharedByThreads = shared; }
 
 private:
     /// False (after logging why) when the SQLite file in use is gone.
@@ -74,6 +76,7 @@ private:
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
     bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
     bool _oneRequestPerProcess = false;
+    bool _sharedByThreads = false;
     std::optional<bool> _sqlite;
     std::shared_ptr<WalCheckpointer> _checkpointer; ///< SQLite, a long-lived process: made on first open
 };

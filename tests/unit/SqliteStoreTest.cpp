@@ -53,9 +53,14 @@ struct TempDir {
 struct SqliteStoreFixture {
     TempDir dir;
     std::string dbPath = dir.path + "/store.db";
-    si::storetest::StoreFactory open = [this] { return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000); };
+    // As the FastCGI program opens it (several request threads): every
+    // write yields once before it commits. The group commit cases below
+    // open stores without it.
+    si::storetest::StoreFactory open = [this] {
+        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{false, false, nullptr, true});
+    };
     si::storetest::StoreFactory openNotifying = [this] {
-        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{true, false, nullptr});
+        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{true, false, nullptr, true});
     };
 
     /// A connection of its own on the same file, to look behind the store's back.
@@ -513,6 +518,67 @@ BOOST_FIXTURE_TEST_CASE(a_batch_that_cannot_commit_fails_every_write_in_it, Sqli
     BOOST_TEST(si::storetest::code(
                    si::storetest::consume(store, "a", kT0 + 1, si::storetest::callbackInstall("acct_A")).outcome) ==
                si::storetest::code(si::ConsumeOutcome::Consumed));
+}
+
+BOOST_FIXTURE_TEST_CASE(a_store_shared_by_threads_commits_their_writes_together_and_each_fails_alone,
+                        SqliteStoreFixture)
+{
+    si::SqlStore store("sqlite", dbPath, 10000, "", si::StoreOptions{false, false, nullptr, true});
+    constexpr int kThreads = 8, kRounds = 60;
+    for (int i = 0; i < kThreads; ++i)
+        store.saveState(si::storetest::makeState("taken" + std::to_string(i)));
+    const std::uint64_t before = store.transactionsCommitted();
+    std::vector<std::vector<std::string>> outcomes(kThreads);
+    const std::vector<std::string> thrown = si::storetest::runTogether(
+        kThreads, [](int) {},
+        [&](int i) {
+            const std::string me = std::to_string(i);
+            for (int round = 0; round < kRounds; ++round) {
+                const std::string token = "t" + me + "-" + std::to_string(round);
+                try {
+                    if (round % 10 == 5) { // fails: stored before the threads began
+                        store.saveState(si::storetest::makeState("taken" + me));
+                    } else if (round % 10 == 9) { // consumes this thread's state of the round before
+                        const si::ConsumeResult result = si::storetest::consume(
+                            store, "t" + me + "-" + std::to_string(round - 1), kT0 + 1,
+                            si::storetest::callbackInstall("acct_" + me + "_" + std::to_string(round)));
+                        if (result.outcome != si::ConsumeOutcome::Consumed) {
+                            outcomes[i].push_back("not consumed");
+                            continue;
+                        }
+                    } else {
+                        store.saveState(si::storetest::makeState(token));
+                    }
+                    outcomes[i].push_back("stored");
+                } catch (const si::StoreError& error) {
+                    outcomes[i].push_back(error.what());
+                }
+            }
+        });
+    BOOST_TEST(thrown.empty());
+    int stored = 0;
+    for (int i = 0; i < kThreads; ++i) {
+        BOOST_REQUIRE(outcomes[i].size() == std::size_t(kRounds));
+        for (int round = 0; round < kRounds; ++round) {
+            const std::string& outcome = outcomes[i][round];
+            if (round % 10 == 5)
+                BOOST_TEST(outcome.find("UNIQUE constraint failed") != std::string::npos, outcome);
+            else
+                BOOST_TEST(outcome == "stored");
+            stored += outcome == "stored" ? 1 : 0;
+        }
+    }
+    constexpr int kStates = kThreads * (kRounds - 2 * kRounds / 10), kInstalls = kThreads * kRounds / 10;
+    BOOST_TEST(stored == kStates + kInstalls);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM install_states").at(0) == kThreads + kStates);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM install_states WHERE consumed_at IS NOT NULL").at(0) ==
+               kInstalls);
+    BOOST_TEST(firstRow(*raw(), "SELECT COUNT(*) FROM installs").at(0) == kInstalls);
+    BOOST_TEST(store.writesWaiting() == 0u);
+    // Eight threads writing at once: some shared a transaction.
+    const std::uint64_t transactions = store.transactionsCommitted() - before;
+    BOOST_TEST(transactions < std::uint64_t(kThreads * kRounds));
+    BOOST_TEST_MESSAGE(kThreads * kRounds << " writes in " << transactions << " transactions");
 }
 
 BOOST_FIXTURE_TEST_CASE(save_state_purges_at_most_once_a_second_per_connection, SqliteStoreFixture)
