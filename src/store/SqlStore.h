@@ -44,8 +44,8 @@ struct StoreOptions {
     /// reads per request); 100 balances those reads against the fsyncs.
     bool oneRequestPerProcess = false;
     /// SQLite, a long-lived process: checkpoints run on this thread from
-    /// WalCheckpointer::kBackgroundPages WAL pages not yet copied on, and by
-    /// the committing request only past the 4000-page mark above.
+    /// WalCheckpointer::kBackgroundPages WAL pages on, and by the committing
+    /// request only past the 4000-page mark above.
     std::shared_ptr<WalCheckpointer> checkpointer;
     /// SQLite: several threads of this process may write at once (FastCGI
     /// with STRIPE_INSTALL_THREADS > 1, serve). A write that finds no commit

@@ -189,17 +189,10 @@ private:
     static int onWalCommit(void* self, sqlite3* db, const char* name, int pages)
     {
         auto& connection = *static_cast<SqliteConnection*>(self);
-        WalCheckpointer& checkpointer = *connection._checkpointer;
-        const int copied = checkpointer.pagesCopied();
-        // Fewer pages than were copied: the WAL started over since.
-        const int waiting = pages >= copied ? pages - copied : pages;
-        if (waiting >= connection._walFallbackPages) {
-            int walPages = 0, copiedNow = 0;
-            if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copiedNow) == SQLITE_OK)
-                checkpointer.notePagesCopied(copiedNow);
-        } else if (waiting >= WalCheckpointer::kBackgroundPages) {
-            checkpointer.request();
-        }
+        if (pages >= connection._walFallbackPages)
+            sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        else if (pages >= WalCheckpointer::kBackgroundPages)
+            connection._checkpointer->request();
         return SQLITE_OK;
     }
 

@@ -27,10 +27,9 @@ class WalCheckpointer;
 /// could open it only read-only, unless a "file:" URI asked for mode=ro;
 /// and StoreError when it cannot be switched to WAL.
 /// `walAutocheckpointPages`: PRAGMA wal_autocheckpoint (SQLite's default is
-/// 1000). With a `checkpointer`, the WAL is checkpointed by its thread once
-/// WalCheckpointer::kBackgroundPages of its pages are not yet copied, and by
-/// the committing connection only from `walAutocheckpointPages` such pages
-/// on.
+/// 1000). With a `checkpointer`, the WAL is checkpointed by its thread from
+/// WalCheckpointer::kBackgroundPages on, and by the committing connection
+/// only from `walAutocheckpointPages` on.
 std::unique_ptr<SqlConnection> openSqlite(const std::string& file, int busyTimeoutMs, int walAutocheckpointPages = 1000,
                                           WalCheckpointer* checkpointer = nullptr);
 

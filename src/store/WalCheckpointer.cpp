@@ -93,17 +93,13 @@ void WalCheckpointer::checkpoint()
     }
     int walPages = 0, copied = 0;
     int rc = sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
-    if (rc == SQLITE_OK)
-        _pagesCopied = copied;
     // Frames written during the checkpoint, or a writer that began before it
-    // ended, keep the WAL from starting over: this long, it is made to.
-    const bool restart = rc == SQLITE_OK && walPages >= kRestartPages;
+    // ended, keep the WAL from starting over: still this long, it will not.
+    const bool restart = rc == SQLITE_OK && walPages >= kBackgroundPages;
     if (restart) {
         sqlite3_busy_timeout(_db, kRestartWaitMs);
         rc = sqlite3_wal_checkpoint_v2(_db, nullptr, SQLITE_CHECKPOINT_RESTART, &walPages, &copied);
         sqlite3_busy_timeout(_db, 0);
-        if (rc == SQLITE_OK)
-            _pagesCopied = 0; // the next commit starts the WAL over
     }
     if (rc == SQLITE_OK && walPages >= 0) {
         std::lock_guard<std::mutex> lock(_mutex);

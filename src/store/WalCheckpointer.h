@@ -4,24 +4,19 @@
 // mark: that request waits for the checkpoint's two fsyncs (~10 ms here),
 // and so do the requests queued behind its connection. A long-lived process
 // (FastCGI, serve) hands the work to this thread instead: its connections'
-// WAL hook asks for a checkpoint once the WAL holds kBackgroundPages pages
-// not yet copied into the database (pagesCopied), and checkpoints inline
-// only past the fallback mark, should this thread fall far behind.
+// WAL hook asks for a checkpoint once the WAL holds kBackgroundPages, and
+// checkpoints inline only past the fallback mark, should this thread fall
+// far behind.
 //
 // The WAL starts over only when a writer begins with every frame already
 // copied into the database; under steady writes one never does, so the
-// WAL grows (and, counting its whole length, every commit asked for another
-// checkpoint, and past the fallback mark checkpointed inline: `make bench`
-// showed both, a quarter of a process's time). So once the WAL is
-// kRestartPages long after a PASSIVE checkpoint, a RESTART one follows: it
-// waits for the writer lock (kRestartWaitMs at most), copies the frames
-// written meanwhile, waits for readers of the old frames, and the next
-// commit starts the WAL over. A RESTART holds the write lock through two
-// fsyncs, and every writer waits for it (most stalls in the benchmark's
-// rows were such waits), hence a RESTART every 8,000 pages, not every 1,000
-// (a WAL file of up to about 32 MB under sustained writes; under light ones
-// a PASSIVE checkpoint catches up and the WAL starts over by itself).
-#include <atomic>
+// WAL grows, every commit asks for another checkpoint (two fsyncs each),
+// and past the fallback mark every commit checkpoints inline (`make bench`
+// showed both: a quarter of a process's time). So when the WAL is still
+// kBackgroundPages long after a PASSIVE checkpoint, a RESTART one follows:
+// it waits for the writer lock (kRestartWaitMs at most), copies the few
+// frames left, waits for readers of the old frames, and the next commit
+// starts the WAL over.
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,12 +30,8 @@ namespace si {
 
 class WalCheckpointer {
 public:
-    /// This many WAL pages (4 KiB each) not yet copied into the database ask
-    /// for a background checkpoint.
+    /// A WAL of this many pages (4 KiB each) asks for a background checkpoint.
     static constexpr int kBackgroundPages = 1000;
-    /// A WAL this many pages long after a PASSIVE checkpoint is started over
-    /// with a RESTART one.
-    static constexpr int kRestartPages = 8000;
     /// How long a RESTART checkpoint waits for the writers (then it gives up
     /// until the next request; nothing is lost).
     static constexpr int kRestartWaitMs = 100;
@@ -56,13 +47,6 @@ public:
 
     /// Asks for a checkpoint soon. Never blocks on the checkpoint.
     void request();
-    /// Pages of the WAL already copied into the database, as the last
-    /// checkpoint left them (0 after a RESTART). A WAL hook that sees fewer
-    /// pages than this sees a WAL that started over.
-    int pagesCopied() const { return _pagesCopied.load(std::memory_order_relaxed); }
-    /// A checkpoint made elsewhere (a connection's inline fallback) left
-    /// `pages` copied.
-    void notePagesCopied(int pages) { _pagesCopied.store(pages, std::memory_order_relaxed); }
 
     /// Checkpoints that completed (for tests and logs).
     std::uint64_t completed() const;
@@ -88,7 +72,6 @@ private:
     bool _stopping = false;
     std::uint64_t _completed = 0;
     std::uint64_t _restarts = 0;
-    std::atomic<int> _pagesCopied{0};
     std::string _lastProblem;
     sqlite3* _db = nullptr; ///< the thread's own connection
     std::thread _thread;     ///< last: started once everything above is ready

@@ -687,14 +687,7 @@ BOOST_FIXTURE_TEST_CASE(under_steady_writes_the_checkpointer_starts_the_wal_over
     BOOST_TEST_MESSAGE("WAL high-water mark " << walPages << " pages after " << checkpointer->completed()
                                               << " checkpoints, " << checkpointer->restarts() << " restarts");
     BOOST_TEST(checkpointer->restarts() >= 1u);
-    // Started over at kRestartPages, plus what the writers add while the
-    // PASSIVE and the RESTART checkpoints run.
-    BOOST_TEST(walPages < si::WalCheckpointer::kRestartPages + 2u * si::WalCheckpointer::kBackgroundPages, walPages);
-    // A checkpoint per kBackgroundPages new pages (34–36 in all here), not
-    // one per commit once the WAL is that long: with the hook counting the
-    // whole WAL, 95, every commit past the fallback mark checkpointed
-    // inline, and no RESTART ever got the lock (a WAL of 21,000 pages).
-    BOOST_TEST(checkpointer->completed() < 60u, checkpointer->completed());
+    BOOST_TEST(walPages < 3u * si::WalCheckpointer::kBackgroundPages, walPages);
 }
 
 BOOST_AUTO_TEST_CASE(the_checkpointer_never_creates_a_deleted_database)
