@@ -53,14 +53,21 @@ struct TempDir {
 struct SqliteStoreFixture {
     TempDir dir;
     std::string dbPath = dir.path + "/store.db";
-    // As the FastCGI program opens it (several request threads): every
-    // write yields once before it commits. The group commit cases below
-    // open stores without it.
+    /// As the FastCGI program opens a store (several request threads): every
+    /// write that finds no commit running yields once before it commits. The
+    /// group commit cases below open stores without it.
+    static si::StoreOptions sharedByThreads(bool notifications = false)
+    {
+        si::StoreOptions options;
+        options.notifications = notifications;
+        options.sharedByThreads = true;
+        return options;
+    }
     si::storetest::StoreFactory open = [this] {
-        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{false, false, nullptr, true});
+        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", sharedByThreads());
     };
     si::storetest::StoreFactory openNotifying = [this] {
-        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", si::StoreOptions{true, false, nullptr, true});
+        return std::make_unique<si::SqlStore>("sqlite", dbPath, 5000, "", sharedByThreads(true));
     };
 
     /// A connection of its own on the same file, to look behind the store's back.
@@ -523,7 +530,7 @@ BOOST_FIXTURE_TEST_CASE(a_batch_that_cannot_commit_fails_every_write_in_it, Sqli
 BOOST_FIXTURE_TEST_CASE(a_store_shared_by_threads_commits_their_writes_together_and_each_fails_alone,
                         SqliteStoreFixture)
 {
-    si::SqlStore store("sqlite", dbPath, 10000, "", si::StoreOptions{false, false, nullptr, true});
+    si::SqlStore store("sqlite", dbPath, 10000, "", sharedByThreads());
     constexpr int kThreads = 8, kRounds = 60;
     for (int i = 0; i < kThreads; ++i)
         store.saveState(si::storetest::makeState("taken" + std::to_string(i)));
@@ -533,21 +540,21 @@ BOOST_FIXTURE_TEST_CASE(a_store_shared_by_threads_commits_their_writes_together_
         kThreads, [](int) {},
         [&](int i) {
             const std::string me = std::to_string(i);
+            const auto token = [&](int round) { return "t" + me + "-" + std::to_string(round); };
             for (int round = 0; round < kRounds; ++round) {
-                const std::string token = "t" + me + "-" + std::to_string(round);
                 try {
                     if (round % 10 == 5) { // fails: stored before the threads began
                         store.saveState(si::storetest::makeState("taken" + me));
                     } else if (round % 10 == 9) { // consumes this thread's state of the round before
                         const si::ConsumeResult result = si::storetest::consume(
-                            store, "t" + me + "-" + std::to_string(round - 1), kT0 + 1,
+                            store, token(round - 1), kT0 + 1,
                             si::storetest::callbackInstall("acct_" + me + "_" + std::to_string(round)));
                         if (result.outcome != si::ConsumeOutcome::Consumed) {
                             outcomes[i].push_back("not consumed");
                             continue;
                         }
                     } else {
-                        store.saveState(si::storetest::makeState(token));
+                        store.saveState(si::storetest::makeState(token(round)));
                     }
                     outcomes[i].push_back("stored");
                 } catch (const si::StoreError& error) {
