@@ -1,7 +1,9 @@
 #include "http/Logger.h"
 
+#include <limits.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <ctime>
 
 #include "core/Text.h"
@@ -10,7 +12,9 @@ namespace si {
 
 // The process id once: glibc makes getpid() a system call every time, and
 // a log line is written on most requests.
-Logger::Logger(std::ostream& out) : _out(out), _pid(std::to_string(getpid())) {}
+Logger::Logger(std::ostream& out) : _out(&out), _pid(std::to_string(getpid())) {}
+
+Logger::Logger(int fd) : _fd(fd), _pid(std::to_string(getpid())) {}
 
 void Logger::write(const char* level, const char* event, Fields fields)
 {
@@ -27,8 +31,31 @@ void Logger::write(const char* level, const char* event, Fields fields)
         line += std::string(" ") + key + "=" + (quote ? "\"" + safe + "\"" : safe);
     }
     line += '\n';
+    if (!_out) {
+        writeToFd(line);
+        return;
+    }
     std::lock_guard<std::mutex> lock(_mutex);
-    _out << line << std::flush;
+    *_out << line << std::flush;
+}
+
+void Logger::writeToFd(const std::string& line)
+{
+    // Longer lines may be split by the kernel: those take turns in this
+    // process at least.
+    std::unique_lock<std::mutex> lock(_mutex, std::defer_lock);
+    if (line.size() > PIPE_BUF)
+        lock.lock();
+    std::size_t written = 0;
+    while (written < line.size()) {
+        const ssize_t n = ::write(_fd, line.data() + written, line.size() - written);
+        if (n > 0)
+            written += static_cast<std::size_t>(n);
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            return; // a log that cannot be written is dropped, never waited for
+    }
 }
 
 } // namespace si

@@ -12,7 +12,14 @@ namespace si {
 /// Values are passed through logSafe, so no input can forge a line.
 class Logger {
 public:
+    /// Lines go to `out`, one thread at a time.
     explicit Logger(std::ostream& out);
+    /// Lines go to the file descriptor `fd` (the process's stderr), each with
+    /// one write(): the kernel keeps a write of up to PIPE_BUF bytes whole
+    /// whatever other threads and processes write, so no lock is held over
+    /// the system call. (One was, on every callback: a thread preempted in
+    /// the write held up every other request thread that logged.)
+    explicit Logger(int fd);
     using Fields = std::initializer_list<std::pair<const char*, std::string>>;
     void info(const char* event, Fields fields = {}) { write("info", event, fields); }
     void warn(const char* event, Fields fields = {}) { write("warn", event, fields); }
@@ -20,9 +27,12 @@ public:
 
 private:
     void write(const char* level, const char* event, Fields fields);
-    std::ostream& _out;
+    void writeToFd(const std::string& line);
+
+    std::ostream* const _out = nullptr; ///< or
+    const int _fd = -1;
     const std::string _pid; ///< of the process that made this Logger (none forks and logs on)
-    std::mutex _mutex;
+    std::mutex _mutex;      ///< for `_out`, and for lines too long to be written whole
 };
 
 } // namespace si

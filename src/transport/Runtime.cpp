@@ -3,6 +3,7 @@
 #include "stripe/AccountName.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -38,7 +39,7 @@ HttpResponse unavailable(const HttpRequest& request)
 
 } // namespace
 
-Runtime::Runtime() : log(std::cerr) {}
+Runtime::Runtime() : log(STDERR_FILENO) {}
 
 std::unique_ptr<Runtime> Runtime::load(const std::string& configPath, TemplateCompile templates)
 {
@@ -70,17 +71,15 @@ std::optional<FileIdentity> fileIdentity(const std::string& path)
 
 bool SharedStore::sqliteConnector()
 {
-    if (!_sqlite)
-        _sqlite = asciiLower(_config.dbConnector) == "sqlite";
-    return *_sqlite;
+    std::call_once(_connectorDecided, [this] { _sqlite = asciiLower(_config.dbConnector) == "sqlite"; });
+    return _sqlite;
 }
 
-bool SharedStore::fileStillThere(const std::string& requestPath)
+bool SharedStore::fileStillThere(const std::string& requestPath, const std::optional<FileIdentity>& now)
 {
     if (!sqliteConnector() || !_fileSeen)
         return true;
     const std::string& path = _config.dbConnection;
-    const auto now = fileIdentity(path);
     if (now && (!_store || !_file || *now == *_file))
         return true;
     if (!now) {
@@ -99,13 +98,19 @@ bool SharedStore::fileStillThere(const std::string& requestPath)
 
 std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
 {
+    // Every request looks: with the lock taken after the system call, not
+    // around it (a thread preempted in it held up all the others).
+    const bool sqliteFile = sqliteConnector() && _config.dbConnection != ":memory:";
+    const bool looked = sqliteFile && _fileSeen;
+    std::optional<FileIdentity> now = looked ? fileIdentity(_config.dbConnection) : std::nullopt;
     std::lock_guard<std::mutex> lock(_mutex);
-    if (!fileStillThere(requestPath))
+    if (sqliteFile && _fileSeen && !looked) // opened meanwhile by another thread
+        now = fileIdentity(_config.dbConnection);
+    if (!fileStillThere(requestPath, now))
         return nullptr;
     if (_store)
         return _store;
     try {
-        const bool sqliteFile = sqliteConnector() && _config.dbConnection != ":memory:";
         if (!_checkpointer && sqliteFile && !_oneRequestPerProcess)
             _checkpointer = std::make_shared<WalCheckpointer>(_config.dbConnection, [this](const std::string& cause) {
                 _log.warn("wal_checkpoint_failed", {{"cause", cause}});

@@ -63,8 +63,9 @@ public:
     void setSharedByThreads(bool shared) { _sharedByThreads = shared; }
 
 private:
-    /// False (after logging why) when the SQLite file in use is gone.
-    bool fileStillThere(const std::string& requestPath);
+    /// False (after logging why) when the SQLite file in use is gone;
+    /// `now`: what its path names now (fileIdentity).
+    bool fileStillThere(const std::string& requestPath, const std::optional<FileIdentity>& now);
     /// `[database] connector = sqlite`. Decided on first use: the
     /// configuration is loaded after this object is made.
     bool sqliteConnector();
@@ -74,10 +75,11 @@ private:
     std::mutex _mutex;
     std::shared_ptr<SqlStore> _store;
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
-    bool _fileSeen = false;            ///< a SQLite file was opened: its absence now means deleted
+    std::atomic<bool> _fileSeen{false}; ///< a SQLite file was opened: its absence now means deleted
     bool _oneRequestPerProcess = false;
     bool _sharedByThreads = false;
-    std::optional<bool> _sqlite;
+    std::once_flag _connectorDecided;
+    bool _sqlite = false; ///< once decided
     std::shared_ptr<WalCheckpointer> _checkpointer; ///< SQLite, a long-lived process: made on first open
 };
 
