@@ -54,7 +54,7 @@ void Logger::writeToFd(const std::string& line)
         else if (n < 0 && errno == EINTR)
             continue;
         else
-            return; // a log that cannot be written is dropped, never waited for
+            return; // refused (a full non-blocking pipe, a closed one): dropped, not retried
     }
 }
 

@@ -29,8 +29,8 @@ private:
     void write(const char* level, const char* event, Fields fields);
     void writeToFd(const std::string& line);
 
-    std::ostream* const _out = nullptr; ///< or
-    const int _fd = -1;
+    std::ostream* const _out = nullptr; ///< where lines go, if made with a stream;
+    const int _fd = -1;                 ///< else here
     const std::string _pid; ///< of the process that made this Logger (none forks and logs on)
     std::mutex _mutex;      ///< for `_out`, and for lines too long to be written whole
 };
