@@ -93,6 +93,7 @@ bool SharedStore::fileStillThere(const std::string& requestPath, const std::opti
     _log.warn("store_reopened", {{"cause", "the database file was replaced while the program ran: " + path}});
     _store.reset();
     _file.reset();
+    ++_fileGeneration;
     return true;
 }
 
@@ -101,10 +102,10 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
     // Every request looks: with the lock taken after the system call, not
     // around it (a thread preempted in it held up all the others).
     const bool sqliteFile = sqliteConnector() && _config.dbConnection != ":memory:";
-    const bool looked = sqliteFile && _fileSeen;
-    std::optional<FileIdentity> now = looked ? fileIdentity(_config.dbConnection) : std::nullopt;
+    const std::uint64_t generation = _fileGeneration;
+    std::optional<FileIdentity> now = sqliteFile && _fileSeen ? fileIdentity(_config.dbConnection) : std::nullopt;
     std::lock_guard<std::mutex> lock(_mutex);
-    if (sqliteFile && _fileSeen && !looked) // opened meanwhile by another thread
+    if (sqliteFile && _fileGeneration != generation) // another thread (re)opened the file meanwhile
         now = fileIdentity(_config.dbConnection);
     if (!fileStillThere(requestPath, now))
         return nullptr;
@@ -129,6 +130,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
         if (opened) {
             _file = opened;
             _fileSeen = true;
+            ++_fileGeneration;
         }
     }
     return _store;

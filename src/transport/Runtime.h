@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,9 @@ private:
     std::shared_ptr<SqlStore> _store;
     std::optional<FileIdentity> _file; ///< of the SQLite file `_store` opened
     std::atomic<bool> _fileSeen{false}; ///< a SQLite file was opened: its absence now means deleted
+    /// Changes (under `_mutex`) with `_file`: a request that looked at the
+    /// file before a change looks again.
+    std::atomic<std::uint64_t> _fileGeneration{0};
     bool _oneRequestPerProcess = false;
     bool _sharedByThreads = false;
     std::once_flag _connectorDecided;

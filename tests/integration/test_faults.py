@@ -254,9 +254,34 @@ def test_deleted(root):
         t.check(not os.path.exists(database), "deleted: the program did not silently create a new, empty file")
         status = flow(server, "acct_Deleted1")
         t.check(status != 200, "deleted: no install is 'recorded' into the deleted file", status)
-        os.replace(backup, database)  # restored from the backup
+        # Restored from the backup while requests keep coming: each request
+        # looks at the file before it takes the store's lock, so some looked
+        # before the restore and take the lock after another has reopened
+        # the file. The file is reopened, and said so, once.
+        mark = len(server.log_text())
+        stop = threading.Event()
+        statuses = []
+
+        def client(number):
+            i = 0
+            while not stop.is_set():
+                statuses.append(flow(server, f"acct_Restored{number}x{i}"))
+                i += 1
+
+        clients = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+        for thread in clients:
+            thread.start()
+        time.sleep(0.3)
+        os.replace(backup, database)
+        time.sleep(0.7)
+        stop.set()
+        for thread in clients:
+            thread.join()
+        reopened = server.log_text()[mark:].count("store_reopened")
+        t.check(reopened == 1, "deleted, then restored under load: the log says once that it reopened the file",
+                f"{reopened} store_reopened lines")
+        t.check(200 in statuses, "deleted, then restored under load: installs succeed again", set(statuses))
         check_recovered(server, "deleted, then restored", database, before, "acct_Deleted2")
-        t.check("store_reopened" in server.log_text(), "deleted, then restored: the log says it reopened the file")
 
 
 # --- start-up faults ------------------------------------------------------------
