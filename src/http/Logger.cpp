@@ -10,6 +10,8 @@
 
 namespace si {
 
+static_assert(Logger::kMaxLineBytes <= PIPE_BUF, "a line must be written whole by one write()");
+
 // The process id once: glibc makes getpid() a system call every time, and
 // a log line is written on most requests.
 Logger::Logger(std::ostream& out) : _out(&out), _pid(std::to_string(getpid())) {}
@@ -30,6 +32,15 @@ void Logger::write(const char* level, const char* event, Fields fields)
         const bool quote = safe.empty() || safe.find(' ') != std::string::npos || safe.find('"') != std::string::npos;
         line += std::string(" ") + key + "=" + (quote ? "\"" + safe + "\"" : safe);
     }
+    // At most PIPE_BUF bytes with its newline: a longer write to a pipe may
+    // have other writes land inside it. Cut at a character's start, marked.
+    if (line.size() + 1 > kMaxLineBytes) {
+        std::size_t cut = kMaxLineBytes - 1 - (sizeof "…" - 1);
+        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
+            --cut;
+        line.resize(cut);
+        line += "…";
+    }
     line += '\n';
     if (!_out) {
         writeToFd(line);
@@ -41,11 +52,6 @@ void Logger::write(const char* level, const char* event, Fields fields)
 
 void Logger::writeToFd(const std::string& line)
 {
-    // Longer lines may be split by the kernel: those take turns in this
-    // process at least.
-    std::unique_lock<std::mutex> lock(_mutex, std::defer_lock);
-    if (line.size() > PIPE_BUF)
-        lock.lock();
     std::size_t written = 0;
     while (written < line.size()) {
         const ssize_t n = ::write(_fd, line.data() + written, line.size() - written);

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <initializer_list>
 #include <mutex>
 #include <ostream>
@@ -20,6 +21,9 @@ public:
     /// the system call. (One was, on every callback: a thread preempted in
     /// the write held up every other request thread that logged.)
     explicit Logger(int fd);
+    /// A line's most bytes, its newline included (PIPE_BUF on Linux); a
+    /// longer one is cut and ends in "…".
+    static constexpr std::size_t kMaxLineBytes = 4096;
     using Fields = std::initializer_list<std::pair<const char*, std::string>>;
     void info(const char* event, Fields fields = {}) { write("info", event, fields); }
     void warn(const char* event, Fields fields = {}) { write("warn", event, fields); }
@@ -32,7 +36,7 @@ private:
     std::ostream* const _out = nullptr; ///< where lines go, if made with a stream;
     const int _fd = -1;                 ///< else here
     const std::string _pid; ///< of the process that made this Logger (none forks and logs on)
-    std::mutex _mutex;      ///< for `_out`, and for lines too long to be written whole
+    std::mutex _mutex;      ///< for `_out`
 };
 
 } // namespace si

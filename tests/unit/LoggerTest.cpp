@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(lines_from_threads_never_interleave)
 BOOST_AUTO_TEST_CASE(lines_written_to_a_file_descriptor_from_threads_stay_whole)
 {
     // A pipe, as a web server gives a FastCGI program for stderr; read by
-    // a thread of its own so that no writer blocks on a full pipe.
+    // a thread of its own so that no writer blocks on a full pipe for long.
     int ends[2];
     BOOST_TEST_REQUIRE(pipe(ends) == 0);
     std::string received;
@@ -97,18 +97,49 @@ BOOST_AUTO_TEST_CASE(lines_written_to_a_file_descriptor_from_threads_stay_whole)
     close(ends[0]);
     std::istringstream lines(received);
     const std::regex shortShape(R"(^\S+ stripe-install\[\d+\] error event thread=\d i=\d+$)");
-    const std::regex longShape(R"(^\S+ stripe-install\[\d+\] warn long( [a-t]=x{250}){20}$)");
+    // Over 5,000 bytes in all: cut to one write's worth, and marked.
+    const std::regex longShape(R"(^\S+ stripe-install\[\d+\] warn long( [a-t]=x{250})+ [a-t]=x*…$)");
     int shortLines = 0, longLines = 0;
     for (std::string line; std::getline(lines, line);) {
-        if (std::regex_match(line, shortShape))
+        if (std::regex_match(line, shortShape)) {
             ++shortLines;
-        else if (std::regex_match(line, longShape))
+        } else if (std::regex_match(line, longShape)) {
             ++longLines;
-        else
+            BOOST_TEST(line.size() + 1 == si::Logger::kMaxLineBytes);
+        } else {
             BOOST_FAIL("a line not whole: " << line.substr(0, 200));
+        }
     }
     BOOST_TEST(shortLines == 4 * 196);
     BOOST_TEST(longLines == 4 * 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_line_is_cut_at_a_character_not_inside_one)
+{
+    std::ostringstream out;
+    si::Logger log(out);
+    // Fourteen values cut by logSafe to 300 bytes and "…" (three bytes):
+    // over 4,096 in all. A pad moves the line's cut across one value and
+    // its "…", so that some cuts fall inside one.
+    const std::string value(400, 'x');
+    for (std::size_t pad = 0; pad < 320; ++pad) {
+        out.str("");
+        log.info("cut", {{"pad", std::string(pad, 'p')}, {"a", value}, {"b", value}, {"c", value}, {"d", value},
+                         {"e", value}, {"f", value}, {"g", value}, {"h", value}, {"i", value}, {"j", value},
+                         {"k", value}, {"l", value}, {"m", value}, {"n", value}});
+        const std::string line = out.str();
+        BOOST_TEST_REQUIRE(line.size() <= si::Logger::kMaxLineBytes);
+        BOOST_TEST_REQUIRE(line.size() >= si::Logger::kMaxLineBytes - 3, "cut too early: " << line.size());
+        const std::string end = "…\n";
+        BOOST_TEST_REQUIRE(line.compare(line.size() - end.size(), end.size(), end) == 0);
+        // Valid UTF-8: every byte past ASCII is part of a whole "…".
+        for (std::size_t at = 0; at < line.size(); ++at) {
+            if (static_cast<unsigned char>(line[at]) < 0x80)
+                continue;
+            BOOST_TEST_REQUIRE(line.compare(at, 3, "…") == 0, "pad " << pad << ": a broken character at " << at);
+            at += 2;
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_line_that_cannot_be_written_now_is_dropped_not_waited_for, *boost::unit_test::timeout(20))
