@@ -40,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(HERE)
@@ -191,26 +192,64 @@ def measured(args, site, binary, run):
 # --- prepared requests ----------------------------------------------------------
 
 def mint(args, site, workdir, seconds):
-    """Untimed: fresh (state, cookie) pairs through the server; returns the callback file."""
+    """Untimed: fresh (state, cookie) pairs through the server; returns the
+    prefix of the callback requests (PreparedRequests) and their count."""
     prefix = os.path.join(workdir, "minted")
     for old in glob.glob(prefix + ".*"):
         os.remove(old)
     wrk(args, site.page_url, lua_script(workdir, "mint"), [prefix], duration=seconds)
-    path = os.path.join(workdir, "callbacks.txt")
     callback_path = site.callback_url[len(site.base):]
     count = 0
-    with open(path, "w") as out:
+    with PreparedRequests(workdir, "callbacks", site.callback_url, args.threads) as out:
         for part in sorted(glob.glob(prefix + ".*")):
             with open(part) as f:
                 for line in f:
                     state, cookie = line.rstrip("\n").split("\t")
                     count += 1
                     query = callback_query(state, account_id=f"acct_Bench{os.getpid()}x{count:08d}", livemode=False)
-                    out.write(f"{callback_path}?{query}\t{cookie}\n")
-        written_out(out)
+                    out.add("GET", f"{callback_path}?{query}", {"Cookie": cookie})
     for part in glob.glob(prefix + ".*"):
         os.remove(part)  # unwritten pages of a removed file are dropped, not written back
-    return path, count
+    return out.prefix, count
+
+
+class PreparedRequests:
+    """Whole HTTP requests, written before a row for bench/replay.lua to
+    send each once: request k goes to PREFIX.<1 + k mod threads>, the file
+    of wrk's thread of that id, NUL-separated. They are built here, as
+    wrk.format would build them, so that wrk's threads do no per-request
+    work the floor's static request does not: formatting them in Lua for
+    each request (as replay.lua did until 2026-12-01) took enough of the
+    2-core machine's CPU from the server to cost the callback row a tenth to
+    a fifth of its req/s, and made its p99 partly wrk's own. And a wrk thread
+    starts sending as soon as it is initialised, before the next one is and
+    before wrk's clock starts: a thread's init must be short (one read)."""
+
+    def __init__(self, workdir, name, url, threads):
+        self.prefix = os.path.join(workdir, name)
+        self.host = urllib.parse.urlsplit(url).netloc
+        self.files = [open(f"{self.prefix}.{i + 1}", "wb") for i in range(threads)]
+        self.count = 0
+
+    def add(self, method, path, headers, body=None):
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        payload = body.encode() if body is not None else b""
+        if body is not None:
+            lines.append(f"Content-Length: {len(payload)}")
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+        if b"\0" in request:
+            raise ValueError("a prepared request cannot hold a NUL byte (the separator)")
+        self.files[self.count % len(self.files)].write(request + b"\0")
+        self.count += 1
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for f in self.files:
+            written_out(f)
+            f.close()
 
 
 def written_out(f):
@@ -224,17 +263,18 @@ def written_out(f):
     os.fsync(f.fileno())
 
 
-def webhook_events(workdir, count, tag):
-    path = os.path.join(workdir, "webhooks.txt")
+def webhook_events(args, site, workdir, count, tag):
+    """count distinct signed events for the webhook row; returns the prefix."""
     now = int(time.time())
-    with open(path, "w") as out:
+    webhook_path = site.webhook_url[len(site.base):]
+    with PreparedRequests(workdir, "webhooks", site.webhook_url, args.threads) as out:
         for i in range(count):
             body = json.dumps({"id": f"evt_bench{tag}x{i:08d}", "object": "event",
                                "type": "account.application.authorized", "account": f"acct_Hook{tag}x{i:08d}",
                                "created": now, "livemode": False, "data": {"object": {}}}, separators=(",", ":"))
-            out.write(f"{stripe_signature(body, WEBHOOK_SECRET, now)}\t{body}\n")
-        written_out(out)
-    return path
+            out.add("POST", webhook_path, {"Content-Type": "application/json",
+                                           "Stripe-Signature": stripe_signature(body, WEBHOOK_SECRET, now)}, body)
+    return out.prefix
 
 
 # --- servers ----------------------------------------------------------------------
@@ -294,14 +334,11 @@ def server_rows(args, name, floor, program, workdir):
         rows["page"] = measured(args, site, program, lambda: wrk(args, site.page_url, script))
         path, count = mint(args, site, workdir, args.duration * 1.5)
         replay = lua_script(workdir, "replay")
-        rows["callback"] = measured(args, site, program, lambda: wrk(
-            args, site.callback_url, replay, [path, "callback", str(args.threads)]))
+        rows["callback"] = measured(args, site, program, lambda: wrk(args, site.callback_url, replay, [path]))
         rows["callback"]["prepared"] = count
         events = max(20000, int(rows["page"]["rps"] * args.duration * 2))
-        hooks = webhook_events(workdir, events, f"{name}{os.getpid()}")
-        webhook_path = site.webhook_url[len(site.base):]
-        rows["webhook"] = measured(args, site, program, lambda: wrk(
-            args, site.webhook_url, replay, [hooks, "webhook", str(args.threads), webhook_path]))
+        hooks = webhook_events(args, site, workdir, events, f"{name}{os.getpid()}")
+        rows["webhook"] = measured(args, site, program, lambda: wrk(args, site.webhook_url, replay, [hooks]))
         rows["webhook"]["prepared"] = events
 
     with_server(name, floor, floor_rows)
@@ -399,7 +436,7 @@ def postgres_rows(args, program, workdir, results):
                 path, count = mint(args, site, workdir, args.duration * 1.5)
                 replay = lua_script(workdir, "replay")
                 rows["callback"] = measured(args, site, program, lambda: wrk(
-                    args, site.callback_url, replay, [path, "callback", str(args.threads)]))
+                    args, site.callback_url, replay, [path]))
                 rows["callback"]["prepared"] = count
 
             # As docs/multi-host.md sets it up: each process holds one
@@ -543,13 +580,12 @@ def soak(args, program, workdir):
     def body(site):
         total, round_number = 0, 0
         replay = lua_script(workdir, "replay")
-        webhook_path = site.webhook_url[len(site.base):]
         while total < args.soak:
             round_number += 1
             path, count = mint(args, site, workdir, args.duration)
-            done = wrk(args, site.callback_url, replay, [path, "callback", str(args.threads)])
-            hooks = webhook_events(workdir, max(5000, count), f"soak{round_number}x{os.getpid()}")
-            hooked = wrk(args, site.webhook_url, replay, [hooks, "webhook", str(args.threads), webhook_path])
+            done = wrk(args, site.callback_url, replay, [path])
+            hooks = webhook_events(args, site, workdir, max(5000, count), f"soak{round_number}x{os.getpid()}")
+            hooked = wrk(args, site.webhook_url, replay, [hooks])
             total += count + done["requests"] + hooked["requests"]
             pids = sorted(processes(site.config, program))
             sample = {"requests": total, "round": round_number,
