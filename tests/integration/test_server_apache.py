@@ -2,7 +2,7 @@
 one Apache (apache/httpd-test.conf.in, rendered only for ports and paths):
 
   * apache/httpd-vhost-fcgid.conf on PORT: Alias /stripe → the program,
-    FcgidInitialEnv for the configuration, up to 8 processes;
+    FcgidInitialEnv for the configuration, up to 32 processes;
   * apache/.htaccess in DOCROOT/stripe/ on SHARED_PORT: the shared-hosting
     layout (FcgidWrapper = cgi-bin/stripe-install.cgi, mod_rewrite pretty
     addresses, configuration and database outside the web root, *.ini/*.db
@@ -138,8 +138,10 @@ def test_graceful_under_load(site, conf):
         restarted_at = max(restarted_at, time.time())
         time.sleep(2.5)
         running = program_processes(site.config)
-        t.check(len(running) <= 8, "after two graceful restarts at most FcgidMaxProcessesPerClass (8) processes "
-                "run: the old generations exited", sorted(running))
+        # Three clients keep about three processes busy: were the two old
+        # generations still running, there would be more than eight.
+        t.check(len(running) <= 8, "after two graceful restarts at most 8 processes run for 3 clients: the old "
+                "generations exited", sorted(running))
     check_restart_outcomes(t, site, "apache graceful ×2", loop.snapshot(), restarted_at)
 
 
