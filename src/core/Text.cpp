@@ -40,6 +40,16 @@ bool isValidUtf8(std::string_view text)
     return true;
 }
 
+std::size_t utf8PrefixLength(std::string_view text, std::size_t maxBytes)
+{
+    if (text.size() <= maxBytes)
+        return text.size();
+    std::size_t cut = maxBytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut; // text[cut] continues a character: cut before its start
+    return cut;
+}
+
 std::string logSafe(std::string_view text, std::size_t maxLength)
 {
     static const char hex[] = "0123456789abcdef";

@@ -11,6 +11,10 @@ namespace si {
 /// nothing above U+10FFFF).
 bool isValidUtf8(std::string_view text);
 
+/// The longest prefix of `text` of at most `maxBytes` bytes that does not
+/// end inside a UTF-8 character (a cut there would leave a broken one).
+std::size_t utf8PrefixLength(std::string_view text, std::size_t maxBytes);
+
 /// `text` made safe for one log line: printable ASCII kept, everything else
 /// (control characters, CR/LF, `"`, `\`, non-ASCII bytes) written as \xNN, and cut to
 /// `maxLength` characters with "…" after. Outside input reaches logs only

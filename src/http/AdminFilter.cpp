@@ -14,12 +14,7 @@ AdminFilter readAdminFilter(const QueryString& query)
 {
     AdminFilter filter;
     filter.q = std::string(trimWhitespace(query.get("q").value_or("")));
-    if (filter.q.size() > kMaxSearchLength) {
-        std::size_t cut = kMaxSearchLength;
-        while (cut > 0 && (static_cast<unsigned char>(filter.q[cut]) & 0xC0) == 0x80)
-            --cut; // never split a UTF-8 character
-        filter.q.resize(cut);
-    }
+    filter.q.resize(utf8PrefixLength(filter.q, kMaxSearchLength)); // never split a UTF-8 character
     const std::string status = query.get("status").value_or("all");
     if (status == "active" || status == "revoked")
         filter.status = status;

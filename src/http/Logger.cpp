@@ -35,10 +35,7 @@ void Logger::write(const char* level, const char* event, Fields fields)
     // At most PIPE_BUF bytes with its newline: a longer write to a pipe may
     // have other writes land inside it. Cut at a character's start, marked.
     if (line.size() + 1 > kMaxLineBytes) {
-        std::size_t cut = kMaxLineBytes - 1 - (sizeof "…" - 1);
-        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80)
-            --cut;
-        line.resize(cut);
+        line.resize(utf8PrefixLength(line, kMaxLineBytes - 1 - (sizeof "…" - 1)));
         line += "…";
     }
     line += '\n';

@@ -18,6 +18,18 @@ BOOST_AUTO_TEST_CASE(utf8_validation)
     BOOST_TEST(!si::isValidUtf8("\xf8\x88\x80\x80\x80"));
 }
 
+BOOST_AUTO_TEST_CASE(utf8_prefix_never_ends_inside_a_character)
+{
+    const std::string text = "ab\u00e9\u20ac"; // a b é(2 bytes) €(3 bytes): 7 bytes
+    BOOST_TEST(si::utf8PrefixLength(text, 10) == 7u);
+    BOOST_TEST(si::utf8PrefixLength(text, 7) == 7u);
+    BOOST_TEST(si::utf8PrefixLength(text, 6) == 4u); // inside €: before it
+    BOOST_TEST(si::utf8PrefixLength(text, 5) == 4u);
+    BOOST_TEST(si::utf8PrefixLength(text, 4) == 4u);
+    BOOST_TEST(si::utf8PrefixLength(text, 3) == 2u); // inside é: before it
+    BOOST_TEST(si::utf8PrefixLength(text, 0) == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(log_safe_escapes_and_truncates)
 {
     BOOST_TEST(si::logSafe("a\nb\\c") == "a\\x0ab\\x5cc");
