@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "cli/LoadRuntime.h"
 #include "transport/FastCgiServer.h"
@@ -37,6 +38,11 @@ int runWebMode()
             return 1;
         }
     }
+    // A process of one thread is, as under mod_fcgid, one of several on
+    // the database: one of them writes for all (StoreOptions::shareWriter).
+    // STRIPE_INSTALL_SHARED_WRITER=0 has each write for itself.
+    const char* shared = std::getenv("STRIPE_INSTALL_SHARED_WRITER");
+    runtime->store.setShareWriter(threads == 1 && !(shared && std::string(shared) == "0"));
     return serveFastCgiOrCgi(*runtime, threads);
 }
 

@@ -1,8 +1,10 @@
 #include "store/SqlStore.h"
 
+#include "store/HandedWrites.h"
 #include "store/MerchantTables.h"
 #include "store/PostgresModule.h"
 #include "store/Schema.h"
+#include "store/SharedWriter.h"
 #include "store/SqlConnection.h"
 #include "store/SqlDialect.h"
 #include "store/SqliteConnection.h"
@@ -43,6 +45,17 @@ std::vector<Install> installsOf(SqlStatement& row)
         install.source = row.text(9);
     }
     return installs;
+}
+
+/// A result from the shared writer's answer; a malformed one is a StoreError.
+template <class Decode>
+auto decodeAnswer(Decode&& decode) -> decltype(decode())
+{
+    try {
+        return decode();
+    } catch (const WriteFrameError& e) {
+        throw StoreError(std::string("the shared writer's answer is not one this program knows: ") + e.what());
+    }
 }
 
 } // namespace
@@ -143,6 +156,17 @@ SqlStore::SqlStore(const std::string& connector, const std::string& connectionSt
         throw;
     } catch (const std::exception& error) {
         throw StoreError(std::string(error.what()) + ": " + _databaseName);
+    }
+    if (_options.shareWriter && !_dialect->isPostgres()) {
+        const std::string name = sharedWriterName(connectionString);
+        // The leader may wait for SQLite's lock for the busy timeout.
+        const int answerWithinMs = busyTimeoutMs * 2 + 5000;
+        auto report = _options.sharedWriterReport ? _options.sharedWriterReport
+                                                  : [](const std::string&, const std::string&) {};
+        if (!name.empty())
+            _sharedWriter = std::make_unique<SharedWriter>(
+                name, answerWithinMs, [this](const std::vector<WriteFields>& writes) { return commitHanded(writes); },
+                std::move(report));
     }
 }
 
@@ -362,63 +386,141 @@ void SqlStore::dropBroken()
         _connection.reset();
 }
 
+std::optional<WriteFields> SqlStore::handOff(const WriteFields& request)
+{
+    if (!_sharedWriter)
+        return std::nullopt;
+    std::optional<WriteAnswer> answer = _sharedWriter->handOff(request);
+    if (!answer)
+        return std::nullopt;
+    if (!answer->ok)
+        throw StoreError(answer->fields.empty() ? "the shared writer failed without saying why" : answer->fields.front());
+    return std::move(answer->fields);
+}
+
+bool SqlStore::leadsSharedWriter() const
+{
+    return _sharedWriter && _sharedWriter->leading();
+}
+
+std::vector<WriteAnswer> SqlStore::commitHanded(const std::vector<WriteFields>& writes)
+{
+    std::vector<WriteAnswer> answers(writes.size());
+    QueuedWrite carrier;
+    // The writes of one round, each under a savepoint of its own inside
+    // the carrier's: one that fails is undone alone, as in commitBatch.
+    carrier.run = [&] {
+        SqlConnection& c = *_connection;
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            execute(c, "SAVEPOINT handed_write");
+            try {
+                answers[i] = WriteAnswer{true, runHanded(writes[i])};
+            } catch (...) {
+                answers[i] = WriteAnswer{false, {translateCurrent().what()}};
+                // Throws when SQLite ended the transaction: all fail.
+                execute(c, "ROLLBACK TO SAVEPOINT handed_write");
+            }
+            execute(c, "RELEASE SAVEPOINT handed_write");
+        }
+    };
+    try {
+        commitQueued(carrier);
+    } catch (const std::exception& e) { // nothing of the round is stored
+        for (WriteAnswer& answer : answers)
+            answer = WriteAnswer{false, {e.what()}};
+    }
+    return answers;
+}
+
+WriteFields SqlStore::runHanded(const WriteFields& write)
+{
+    const std::string& kind = write.empty() ? std::string() : write.front();
+    if (kind == handed::kSaveState)
+        return handed::saveStateResult(insertState(handed::saveStateFrom(write)));
+    // Changes notify as the sender's configuration says, not this
+    // process's (the two differ while a changed [notify] reaches them).
+    if (kind == handed::kConsume) {
+        const handed::ConsumeCall call = handed::consumeFrom(write);
+        const NotifyAs notifyAs(_notifyAs, call.notify);
+        return handed::consumeResult(consumeAndRecord(call.tokenHash, call.browserHash, call.now, call.install));
+    }
+    if (kind == handed::kWebhook) {
+        const handed::WebhookCall call = handed::webhookFrom(write);
+        const NotifyAs notifyAs(_notifyAs, call.notify);
+        return handed::webhookResult(applyWebhookOnce(call.event, call.now));
+    }
+    throw WriteFrameError("not a write this program knows (another version of it?)");
+}
+
 std::optional<std::string> SqlStore::saveState(const StateRecord& state)
 {
-    return write([&] {
-        SqlConnection& c = *_connection;
-        execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
-                state.expiresAt);
-        std::optional<std::string> funnelProblem;
-        if (!state.funnelMetric.empty()) {
-            // Under a savepoint: a count that fails (its table damaged) is
-            // undone alone, and the state is still stored.
-            // (Prepared once, as every statement: no parse per request.)
-            execute(c, "SAVEPOINT funnel_count");
-            try {
-                merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
-            } catch (const SqlError& e) {
-                execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
-                funnelProblem = e.what();
-            }
-            execute(c, "RELEASE SAVEPOINT funnel_count");
+    if (const auto result = handOff(handed::saveStateRequest(state)))
+        return decodeAnswer([&] { return handed::saveStateResultFrom(*result); });
+    return write([&] { return insertState(state); });
+}
+
+std::optional<std::string> SqlStore::insertState(const StateRecord& state)
+{
+    SqlConnection& c = *_connection;
+    execute(c, _sql->insertState, state.tokenHash, state.browserHash, state.ref, state.createdAt,
+            state.expiresAt);
+    std::optional<std::string> funnelProblem;
+    if (!state.funnelMetric.empty()) {
+        // Under a savepoint: a count that fails (its table damaged) is
+        // undone alone, and the state is still stored.
+        // (Prepared once, as every statement: no parse per request.)
+        execute(c, "SAVEPOINT funnel_count");
+        try {
+            merchanttables::countFunnel(c, *_dialect, utcDay(state.createdAt), state.funnelMetric, "");
+        } catch (const SqlError& e) {
+            execute(c, "ROLLBACK TO SAVEPOINT funnel_count");
+            funnelProblem = e.what();
         }
-        // At most one purge per second of createdAt, and so one in a
-        // batch. Set before the COMMIT: a batch that fails delays the
-        // next purge by a second at most.
-        if (!_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds) {
-            execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
-            _lastPurge = state.createdAt;
-        }
-        return funnelProblem;
-    });
+        execute(c, "RELEASE SAVEPOINT funnel_count");
+    }
+    // At most one purge per second of createdAt, and so one in a
+    // batch. Set before the COMMIT: a batch that fails delays the
+    // next purge by a second at most.
+    if (!_lastPurge || state.createdAt >= *_lastPurge + kPurgeEverySeconds) {
+        execute(c, _sql->purgeStates, state.createdAt - kKeepExpiredSeconds);
+        _lastPurge = state.createdAt;
+    }
+    return funnelProblem;
 }
 
 ConsumeResult SqlStore::consumeStateAndRecordInstall(const std::string& tokenHash,
                                                      const std::string& browserHash, std::int64_t now,
                                                      const Install& install)
 {
-    return write([&] {
-        SqlConnection& c = *_connection;
-        ConsumeResult result;
-        // The conditional UPDATE is the whole race: under the write lock
-        // exactly one caller finds consumed_at still NULL. (When it finds
-        // none, nothing was written: the COMMIT stores nothing of it.)
-        if (execute(c, _sql->consumeState, now, tokenHash, now, browserHash) != 1) {
-            result.outcome = classifyUnconsumed(tokenHash, browserHash, now);
-            return result;
-        }
-        std::string ref;
-        for (SqlStatement& row = query(c, _sql->selectState, tokenHash); row.step();)
-            ref = row.text(3);
-        const std::vector<Install> before = selectInstalls(_sql->selectInstall, install.accountId, install.livemode);
-        execute(c, _sql->upsertInstall, install.accountId, install.livemode, install.userId, ref, now, now);
-        const std::vector<Install> rows = selectInstalls(_sql->selectInstall, install.accountId, install.livemode);
-        recordChange(before.empty() ? std::nullopt : std::optional(before.front()), rows.at(0),
-                     before.empty() ? "installed" : "reinstalled", "callback", now, "installed");
-        result.outcome = ConsumeOutcome::Consumed;
-        result.install = rows.at(0);
+    if (const auto result =
+            handOff(handed::consumeRequest({tokenHash, browserHash, now, install, _options.notifications})))
+        return decodeAnswer([&] { return handed::consumeResultFrom(*result); });
+    return write([&] { return consumeAndRecord(tokenHash, browserHash, now, install); });
+}
+
+ConsumeResult SqlStore::consumeAndRecord(const std::string& tokenHash, const std::string& browserHash,
+                                         std::int64_t now, const Install& install)
+{
+    SqlConnection& c = *_connection;
+    ConsumeResult result;
+    // The conditional UPDATE is the whole race: under the write lock
+    // exactly one caller finds consumed_at still NULL. (When it finds
+    // none, nothing was written: the COMMIT stores nothing of it.)
+    if (execute(c, _sql->consumeState, now, tokenHash, now, browserHash) != 1) {
+        result.outcome = classifyUnconsumed(tokenHash, browserHash, now);
         return result;
-    });
+    }
+    std::string ref;
+    for (SqlStatement& row = query(c, _sql->selectState, tokenHash); row.step();)
+        ref = row.text(3);
+    const std::vector<Install> before = selectInstalls(_sql->selectInstall, install.accountId, install.livemode);
+    execute(c, _sql->upsertInstall, install.accountId, install.livemode, install.userId, ref, now, now);
+    const std::vector<Install> rows = selectInstalls(_sql->selectInstall, install.accountId, install.livemode);
+    recordChange(before.empty() ? std::nullopt : std::optional(before.front()), rows.at(0),
+                 before.empty() ? "installed" : "reinstalled", "callback", now, "installed");
+    result.outcome = ConsumeOutcome::Consumed;
+    result.install = rows.at(0);
+    return result;
 }
 
 ConsumeOutcome SqlStore::classifyUnconsumed(const std::string& tokenHash, const std::string& browserHash,
@@ -488,22 +590,27 @@ std::size_t SqlStore::revokeByHand(const std::string& accountId, std::int64_t no
 
 WebhookEffect SqlStore::applyWebhookEvent(const WebhookEvent& event, std::int64_t now)
 {
-    return write([&] {
-        SqlConnection& c = *_connection;
-        // PostgreSQL: one webhook event at a time across every connection,
-        // so the id check below and the install it reads stay true until
-        // commit (SQLite's BEGIN IMMEDIATE already holds the one write lock).
-        if (!_sql->serialiseWebhooks.empty())
-            execute(c, _sql->serialiseWebhooks);
-        std::int64_t seen = 0;
-        for (SqlStatement& row = query(c, _sql->findEvent, event.id); row.step();)
-            seen = row.int64(0);
-        if (seen > 0)
-            return WebhookEffect::Duplicate;
-        const WebhookEffect effect = applyWebhookAction(event, now);
-        execute(c, _sql->insertEvent, event.id, event.type, event.accountId, event.created, now, toCode(effect));
-        return effect;
-    });
+    if (const auto result = handOff(handed::webhookRequest({event, now, _options.notifications})))
+        return decodeAnswer([&] { return handed::webhookResultFrom(*result); });
+    return write([&] { return applyWebhookOnce(event, now); });
+}
+
+WebhookEffect SqlStore::applyWebhookOnce(const WebhookEvent& event, std::int64_t now)
+{
+    SqlConnection& c = *_connection;
+    // PostgreSQL: one webhook event at a time across every connection,
+    // so the id check below and the install it reads stay true until
+    // commit (SQLite's BEGIN IMMEDIATE already holds the one write lock).
+    if (!_sql->serialiseWebhooks.empty())
+        execute(c, _sql->serialiseWebhooks);
+    std::int64_t seen = 0;
+    for (SqlStatement& row = query(c, _sql->findEvent, event.id); row.step();)
+        seen = row.int64(0);
+    if (seen > 0)
+        return WebhookEffect::Duplicate;
+    const WebhookEffect effect = applyWebhookAction(event, now);
+    execute(c, _sql->insertEvent, event.id, event.type, event.accountId, event.created, now, toCode(effect));
+    return effect;
 }
 
 WebhookEffect SqlStore::applyWebhookAction(const WebhookEvent& event, std::int64_t now)
@@ -548,7 +655,7 @@ void SqlStore::recordChange(const std::optional<Install>& before, const Install&
     merchanttables::appendInstallEvent(c, *_dialect, InstallEvent{after.accountId, after.livemode, change, by, now});
     if (!funnelMetric.empty())
         merchanttables::countFunnel(c, *_dialect, utcDay(now), funnelMetric, "");
-    if (!_options.notifications)
+    if (!_notifyAs.value_or(_options.notifications))
         return;
     if (const auto type = notificationTypeFor(before, after))
         merchanttables::insertOutboxEntry(

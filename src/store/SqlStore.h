@@ -7,6 +7,7 @@
 #include "core/StateToken.h"
 #include "core/StoreError.h"
 #include "core/Stores.h"
+#include "store/WriteFrames.h"
 
 #include <semaphore.h>
 
@@ -23,6 +24,7 @@
 
 namespace si {
 
+class SharedWriter;
 class SqlConnection;
 class SqlDialect;
 class WalCheckpointer;
@@ -52,6 +54,14 @@ struct StoreOptions {
     /// running then lets those threads reach their writes before it commits
     /// (see commitQueued), so that more of them share a transaction.
     bool sharedByThreads = false;
+    /// SQLite file, a process that serves one request at a time beside
+    /// others on the same file (mod_fcgid): saveState,
+    /// consumeStateAndRecordInstall and applyWebhookEvent go through the
+    /// shared writer (SharedWriter.h), one process committing them all.
+    bool shareWriter = false;
+    /// Told what the shared writer did or why it could not (an event name
+    /// and the cause), for the log. From the leader's thread too.
+    std::function<void(const std::string& event, const std::string& cause)> sharedWriterReport;
 };
 
 /// The Store on an SQL database (SQLite or PostgreSQL). Each statement is
@@ -172,6 +182,8 @@ public:
     std::uint64_t transactionsCommitted() const;
     /// SQLite: calls whose write is queued or being committed, not yet done.
     std::size_t writesWaiting() const;
+    /// StoreOptions::shareWriter: this process commits the others' writes.
+    bool leadsSharedWriter() const;
 
 private:
     struct Queries;
@@ -207,6 +219,20 @@ private:
     };
 
     void open();
+    // The writes' work, inside the write transaction: here, or in the
+    // shared writer's process for another one.
+    std::optional<std::string> insertState(const StateRecord& state);
+    ConsumeResult consumeAndRecord(const std::string& tokenHash, const std::string& browserHash, std::int64_t now,
+                                   const Install& install);
+    WebhookEffect applyWebhookOnce(const WebhookEvent& event, std::int64_t now);
+    /// The shared writer's leader: the writes other processes sent, in one
+    /// transaction (with this process's own), one answer each.
+    std::vector<WriteAnswer> commitHanded(const std::vector<WriteFields>& writes);
+    /// One handed write, run under its savepoint: its result.
+    WriteFields runHanded(const WriteFields& write);
+    /// The leader's answer, or nullopt: write here. Throws StoreError for
+    /// an error answer, or none.
+    std::optional<WriteFields> handOff(const WriteFields& request);
     ConsumeOutcome classifyUnconsumed(const std::string& tokenHash, const std::string& browserHash,
                                       std::int64_t now);
     WebhookEffect applyWebhookAction(const WebhookEvent& event, std::int64_t now);
@@ -259,6 +285,19 @@ private:
     mutable std::mutex _queueMutex;
     std::vector<QueuedWrite*> _queue; ///< waiting for the batch being committed to end; empty when none is
     std::size_t _committingCount = 0; ///< writes in the batch being committed (or handed over); 0: none is
+
+    /// Holding the connection, a handed write: whether its changes notify
+    /// (the sender's StoreOptions::notifications); unset: this store's.
+    std::optional<bool> _notifyAs;
+    struct NotifyAs {
+        NotifyAs(std::optional<bool>& flag, bool notify) : _flag(flag) { _flag = notify; }
+        ~NotifyAs() { _flag.reset(); }
+        NotifyAs(const NotifyAs&) = delete;
+        NotifyAs& operator=(const NotifyAs&) = delete;
+        std::optional<bool>& _flag;
+    };
+    /// Last: stopped (its thread joined) before anything it uses goes.
+    std::unique_ptr<SharedWriter> _sharedWriter;
 };
 
 } // namespace si

@@ -81,6 +81,7 @@ void acceptLoop(Runtime& runtime)
 int serveOneCgiRequest(Runtime& runtime)
 {
     runtime.store.setOneRequestPerProcess(true);
+    runtime.store.setShareWriter(false); // a writer that would end with this request
     Worker worker(runtime);
     const HttpRequest request = requestFromCgi([](const char* name) { return std::getenv(name); },
                                                [](char* buffer, std::size_t size) {

@@ -116,7 +116,18 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
             _checkpointer = std::make_shared<WalCheckpointer>(_config.dbConnection, [this](const std::string& cause) {
                 _log.warn("wal_checkpoint_failed", {{"cause", cause}});
             });
-        _store = openStore(_config, _oneRequestPerProcess, _checkpointer, _sharedByThreads);
+        StoreOptions options;
+        options.oneRequestPerProcess = _oneRequestPerProcess;
+        options.checkpointer = _checkpointer;
+        options.sharedByThreads = _sharedByThreads;
+        options.shareWriter = _shareWriter && sqliteFile;
+        options.sharedWriterReport = [this](const std::string& event, const std::string& cause) {
+            if (event == "shared_writer_started")
+                _log.info(event.c_str(), {{"cause", cause}});
+            else
+                _log.warn(event.c_str(), {{"cause", cause}});
+        };
+        _store = openStore(_config, std::move(options));
     } catch (const StoreError& e) {
         _log.error("store_unavailable", {{"path", requestPath}, {"cause", e.what()}});
         return nullptr;

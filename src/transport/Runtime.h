@@ -62,6 +62,9 @@ public:
     void setOneRequestPerProcess(bool one) { _oneRequestPerProcess = one; }
     /// Several threads of this process serve requests: see StoreOptions.
     void setSharedByThreads(bool shared) { _sharedByThreads = shared; }
+    /// This process serves one request at a time beside others on the same
+    /// SQLite file: see StoreOptions::shareWriter.
+    void setShareWriter(bool share) { _shareWriter = share; }
 
 private:
     /// False (after logging why) when the SQLite file in use is gone;
@@ -82,6 +85,7 @@ private:
     std::atomic<std::uint64_t> _fileGeneration{0};
     bool _oneRequestPerProcess = false;
     bool _sharedByThreads = false;
+    bool _shareWriter = false;
     std::once_flag _connectorDecided;
     bool _sqlite = false; ///< once decided
     std::shared_ptr<WalCheckpointer> _checkpointer; ///< SQLite, a long-lived process: made on first open

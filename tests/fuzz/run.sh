@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
 BUILD=${FUZZ_BUILD:-build-fuzz}
-TARGETS=${*:-query_string cookies signature_header install_callback webhook template_renderer app_config}
+TARGETS=${*:-query_string cookies signature_header install_callback webhook template_renderer app_config handed_writes}
 
 cmake -S tests/fuzz -B "$BUILD" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang >/dev/null
 cmake --build "$BUILD" -j "${JOBS:-2}" >/dev/null
@@ -28,7 +28,7 @@ for name in $TARGETS; do
     # parser as well; headers, cookies and template values are short in life,
     # and long inputs there only slow the search.
     case $name in
-        signature_header|cookies|template_renderer) max_len=2048 ;;
+        signature_header|cookies|template_renderer|handed_writes) max_len=2048 ;;
         *) max_len=8192 ;;
     esac
     [ -f "tests/fuzz/dict/$name.dict" ] && dict="-dict=tests/fuzz/dict/$name.dict"

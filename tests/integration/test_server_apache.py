@@ -101,6 +101,13 @@ def test_shared_flow(site):
     t.check(listing.status == 200, "the script address the page links to works as well", listing.status)
 
 
+def shared_writer_lines(site):
+    """The program's log lines about the shared writer (src/store/SharedWriter.h)
+    and any request whose write was left unknown by a leader that vanished."""
+    with open(site.path("log", "apache-error.log"), encoding="utf-8", errors="replace") as f:
+        return [line.strip() for line in f if "shared_writer" in line or "may or may not be stored" in line]
+
+
 def test_several_processes(site):
     """Concurrent flows make mod_fcgid start more than one process. It spawns
     only when requests queue, which a fast program on a busy 2-core machine
@@ -124,6 +131,12 @@ def test_several_processes(site):
     t.check(len(seen) >= 2, f"mod_fcgid ran several processes ({len(seen)})", sorted(seen))
     rows = {r["account_id"] for r in site.installs()}
     t.check(all(f"acct_ApacheConc{i:06d}" in rows for i in range(48)), "every concurrent install recorded")
+    # One process per database writes for the others: this site's and the
+    # .htaccess site's (test_shared_flow), in one log.
+    lines = shared_writer_lines(site)
+    started = [line for line in lines if "shared_writer_started" in line]
+    t.check(1 <= len(started) <= 2, "one process per database leads the shared writer", lines)
+    t.check(len(lines) == len(started), "no shared-writer warning", lines)
 
 
 def test_graceful_under_load(site, conf):
@@ -143,6 +156,13 @@ def test_graceful_under_load(site, conf):
         t.check(len(running) <= 8, "after two graceful restarts at most 8 processes run for 3 clients: the old "
                 "generations exited", sorted(running))
     check_restart_outcomes(t, site, "apache graceful ×2", loop.snapshot(), restarted_at)
+    # The old generations' leaders answered every write they took before
+    # exiting; the new generation elected its own.
+    lines = shared_writer_lines(site)
+    t.check(not [line for line in lines if "may or may not be stored" in line],
+            "no write left unknown by a leader that exited", lines)
+    t.check(sum("shared_writer_started" in line for line in lines) >= 3,
+            "a new leader after the graceful restarts", lines)
 
 
 def main():

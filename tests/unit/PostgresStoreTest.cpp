@@ -58,7 +58,9 @@ struct PostgresStoreFixture {
         return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000);
     };
     si::storetest::StoreFactory openNotifying = [this] {
-        return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000, "", si::StoreOptions{true, false, nullptr});
+        si::StoreOptions notifying;
+        notifying.notifications = true;
+        return std::make_unique<si::SqlStore>("postgresql", storeConninfo, 5000, "", notifying);
     };
 
     PostgresStoreFixture()

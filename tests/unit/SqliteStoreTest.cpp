@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "StoreTestSuite.h"
+#include "TempDir.h"
 #include "core/StoreError.h"
 #include "store/Schema.h"
 #include "store/SqlStore.h"
@@ -31,24 +32,7 @@ using si::storetest::kT0;
 
 namespace {
 
-/// A fresh directory under the system's temp folder, removed afterwards.
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "si-store-test-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throw std::runtime_error("mkdtemp failed for " + pattern);
-        path = pattern;
-    }
-    ~TempDir()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using si::testing::TempDir;
 
 struct SqliteStoreFixture {
     TempDir dir;
