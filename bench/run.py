@@ -592,8 +592,10 @@ def table(results):
 # --- soak -----------------------------------------------------------------------------
 
 def soak(args, program, workdir):
-    """lighttpd + FastCGI: page (minting), callback and webhook rounds until
-    args.soak requests; RSS and open fds of every program process after each round."""
+    """Through args.soak_server (lighttpd + FastCGI, or Apache + mod_fcgid,
+    where the processes share one writer): page (minting), callback and
+    webhook rounds until args.soak requests; RSS and open fds of every
+    program process after each round."""
     samples = []
 
     def body(site):
@@ -614,7 +616,7 @@ def soak(args, program, workdir):
             print(f"soak: {total:,} requests; RSS kB {list(sample['rss_kb'].values())}; "
                   f"fds {list(sample['fds'].values())}; errors this round {sample['errors']}", flush=True)
 
-    with_server("lighttpd", program, body)
+    with_server(args.soak_server, program, body)
     return samples
 
 
@@ -633,7 +635,9 @@ def main():
     parser.add_argument("--postgres", type=int, default=int(os.environ.get("BENCH_POSTGRES", "1") or "1"),
                         help="1: row 3b, the callback with the database in a private PostgreSQL cluster "
                              "(lighttpd only); 0: skip it")
-    parser.add_argument("--soak", type=int, default=0, help="soak instead: this many requests through lighttpd")
+    parser.add_argument("--soak", type=int, default=0, help="soak instead: this many requests")
+    parser.add_argument("--soak-server", default="lighttpd", choices=sorted(STARTERS),
+                        help="the server the soak runs through (default lighttpd)")
     args = parser.parse_args()
 
     if os.geteuid() != 0:

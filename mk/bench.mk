@@ -1,8 +1,9 @@
 # Benchmarks (docs/benchmarks.md): figures only, never a pass/fail on time.
 #   make bench   Release build in build-bench/, the two floors (bench/), then
 #                bench/run.py: one table, and bench/results/latest.json
-#   make soak    SOAK_REQUESTS through lighttpd + FastCGI; RSS and open file
-#                descriptors of every program process after each round
+#   make soak    SOAK_REQUESTS through SOAK_SERVER (lighttpd, or apache:
+#                mod_fcgid's processes and their shared writer); RSS and
+#                open file descriptors of every program process after each round
 # Knobs: BENCH_THREADS, BENCH_CONNECTIONS, BENCH_DURATION (s), BENCH_CGI_RUNS,
 # BENCH_SERVERS (lighttpd,apache), BENCH_POSTGRES (1: the lighttpd callback
 # row again with the database in a private PostgreSQL cluster started by
@@ -16,6 +17,7 @@ BENCH_CGI_RUNS    ?= 300
 BENCH_SERVERS     ?= lighttpd,apache
 BENCH_POSTGRES    ?= 1
 SOAK_REQUESTS     ?= 1000000
+SOAK_SERVER       ?= lighttpd
 BENCH_ARGS = --build $(abspath $(BENCH_BUILD)) --threads $(BENCH_THREADS) \
              --connections $(BENCH_CONNECTIONS) --duration $(BENCH_DURATION)
 
@@ -32,4 +34,4 @@ bench: bench-build
 	  --postgres $(BENCH_POSTGRES)
 
 soak: bench-build
-	python3 bench/run.py $(BENCH_ARGS) --soak $(SOAK_REQUESTS)
+	python3 bench/run.py $(BENCH_ARGS) --soak $(SOAK_REQUESTS) --soak-server $(SOAK_SERVER)
