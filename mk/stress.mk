@@ -15,3 +15,4 @@ STRESS_ENV = SI_BINARY=$(abspath $(BUILD))/stripe-install SI_SOURCE_DIR=$(CURDIR
 stress: build
 	$(STRESS_ENV) python3 tests/integration/test_concurrency.py
 	$(STRESS_ENV) python3 tests/stress/kill_under_load.py
+	$(STRESS_ENV) SI_STRESS_THREADS=1 python3 tests/stress/kill_under_load.py

@@ -88,6 +88,12 @@ struct StoreOptions {
 /// transaction (disk full, locked past the busy timeout, I/O) fails every
 /// call in it, and none of their writes is stored.
 ///
+/// SQLite, StoreOptions::shareWriter: saveState, consumeStateAndRecordInstall
+/// and applyWebhookEvent are sent to the process that leads the shared
+/// writer (SharedWriter.h), which runs them in its group commit as if they
+/// were its own threads' and answers with their results or errors; in the
+/// leader itself, and whenever no leader takes a write, they run here.
+///
 /// Every fault is thrown as StoreError naming the cause and the
 /// database (a PostgreSQL password never appears); no other exception
 /// escapes.

@@ -8,7 +8,9 @@ install commit together, or neither). Requests in flight on a killed process
 may fail (lighttpd answers 5xx for them); nothing already stored may be lost.
 
 SI_STRESS_SECONDS (default 20) sets the length; SI_STRESS_PROCS the
-max-procs (default 4)."""
+max-procs (default 4); SI_STRESS_THREADS the threads per process (default
+8, as shipped; 1 makes the processes share one writer, src/store/SharedWriter.h,
+whose leader is then among those killed)."""
 import collections
 import json
 import os
@@ -27,6 +29,7 @@ from si_harness import Browser, Tally, free_port  # noqa: E402
 
 SECONDS = float(os.environ.get("SI_STRESS_SECONDS", "20"))
 PROCS = min(int(os.environ.get("SI_STRESS_PROCS", "4")), 8)
+THREADS = int(os.environ.get("SI_STRESS_THREADS", "8"))
 
 t = Tally("kill_under_load")
 LIGHTTPD, = require_executables("lighttpd")
@@ -50,6 +53,10 @@ def main():
     conf = site.path("conf", "lighttpd.conf")
     render("lighttpd/stripe-install.conf", conf, site.values(BINARY))
     set_lighttpd_max_procs(conf, PROCS)
+    with open(conf) as f:
+        text = f.read()
+    with open(conf, "w") as f:
+        f.write(text.replace('"STRIPE_INSTALL_THREADS" => "8"', f'"STRIPE_INSTALL_THREADS" => "{THREADS}"'))
     server = ServerProcess("lighttpd", [LIGHTTPD, "-D", "-f", conf], site.path("log", "lighttpd-stdout.log"),
                            site.config, port=site.port)
     killed = []
@@ -68,7 +75,8 @@ def main():
             time.sleep(1.0)
         outcomes = loop.snapshot()
         statuses = collections.Counter(status for _, _, status in outcomes)
-        print(f"     {len(outcomes)} flows, {len(killed)} processes killed, outcomes {dict(statuses)}")
+        print(f"     {len(outcomes)} flows, {len(killed)} processes killed, outcomes {dict(statuses)}, "
+              f"{PROCS} processes of {THREADS} threads")
         t.check(len(killed) >= 3, f"killed {len(killed)} program processes with SIGKILL under load")
         t.check(server.process.poll() is None, "lighttpd is still running")
         respawned = wait_until(lambda: set(program_processes(site.config)) - set(killed), 10)
@@ -90,6 +98,16 @@ def main():
                                             "NULL), (SELECT COUNT(*) FROM installs WHERE source = 'callback')")[0]
         t.check(consumed == recorded, "consumed states = install rows (committed together or not at all)",
                 f"consumed {consumed}, installs {recorded}")
+        if THREADS == 1:
+            log = ""
+            for name in ["lighttpd-error.log", "lighttpd-stdout.log"]:  # the program's stderr is in one of them
+                if os.path.exists(site.path("log", name)):
+                    with open(site.path("log", name), encoding="utf-8", errors="replace") as f:
+                        log += f.read()
+            leaders = log.count("shared_writer_started")
+            unknown = log.count("may or may not be stored")
+            print(f"     shared writer: {leaders} leaders over the run, {unknown} writes left unknown by a killed one")
+            t.check(leaders >= 1, "the processes shared a writer", leaders)
         t.check(server.stop(signal.SIGINT), "lighttpd stops on SIGINT")
     finally:
         server.cleanup()
