@@ -47,6 +47,19 @@ std::vector<Install> installsOf(SqlStatement& row)
     return installs;
 }
 
+/// While it lives, `flag` holds `notify`: a handed write's changes notify
+/// as its sender's configuration says.
+class NotifyAs {
+public:
+    NotifyAs(std::optional<bool>& flag, bool notify) : _flag(flag) { _flag = notify; }
+    ~NotifyAs() { _flag.reset(); }
+    NotifyAs(const NotifyAs&) = delete;
+    NotifyAs& operator=(const NotifyAs&) = delete;
+
+private:
+    std::optional<bool>& _flag;
+};
+
 /// A result from the shared writer's answer; a malformed one is a StoreError.
 template <class Decode>
 auto decodeAnswer(Decode&& decode) -> decltype(decode())
@@ -340,22 +353,9 @@ void SqlStore::commitBatch(const std::vector<QueuedWrite*>& batch)
             open();
         SqlConnection& c = *_connection;
         Transaction transaction(c, _sql->begin);
-        for (QueuedWrite* write : batch) {
-            execute(c, "SAVEPOINT queued_write");
-            try {
-                write->run();
-            } catch (...) {
-                write->error = std::make_exception_ptr(translateCurrent());
-                try {
-                    execute(c, "ROLLBACK TO SAVEPOINT queued_write");
-                } catch (...) {
-                    // SQLite ended the whole transaction (disk full, I/O):
-                    // nothing of the batch is stored, for this reason.
-                    std::rethrow_exception(write->error);
-                }
-            }
-            execute(c, "RELEASE SAVEPOINT queued_write");
-        }
+        for (QueuedWrite* write : batch)
+            if (auto failed = runUnderSavepoint(write->run))
+                write->error = std::make_exception_ptr(*failed);
         transaction.commit();
         ++_transactionsCommitted;
     } catch (...) {
@@ -364,6 +364,28 @@ void SqlStore::commitBatch(const std::vector<QueuedWrite*>& batch)
             write->error = std::make_exception_ptr(translateCurrent());
         dropBroken();
     }
+}
+
+std::optional<StoreError> SqlStore::runUnderSavepoint(const std::function<void()>& work)
+{
+    SqlConnection& c = *_connection;
+    execute(c, "SAVEPOINT queued_write");
+    try {
+        work();
+    } catch (...) {
+        const StoreError failed = translateCurrent();
+        try {
+            execute(c, "ROLLBACK TO SAVEPOINT queued_write");
+        } catch (...) {
+            // SQLite ended the whole transaction (disk full, I/O): nothing
+            // of it is stored, for this reason.
+            throw failed;
+        }
+        execute(c, "RELEASE SAVEPOINT queued_write");
+        return failed;
+    }
+    execute(c, "RELEASE SAVEPOINT queued_write");
+    return std::nullopt;
 }
 
 std::uint64_t SqlStore::transactionsCommitted() const
@@ -410,18 +432,9 @@ std::vector<WriteAnswer> SqlStore::commitHanded(const std::vector<WriteFields>& 
     // The writes of one round, each under a savepoint of its own inside
     // the carrier's: one that fails is undone alone, as in commitBatch.
     carrier.run = [&] {
-        SqlConnection& c = *_connection;
-        for (std::size_t i = 0; i < writes.size(); ++i) {
-            execute(c, "SAVEPOINT handed_write");
-            try {
-                answers[i] = WriteAnswer{true, runHanded(writes[i])};
-            } catch (...) {
-                answers[i] = WriteAnswer{false, {translateCurrent().what()}};
-                // Throws when SQLite ended the transaction: all fail.
-                execute(c, "ROLLBACK TO SAVEPOINT handed_write");
-            }
-            execute(c, "RELEASE SAVEPOINT handed_write");
-        }
+        for (std::size_t i = 0; i < writes.size(); ++i)
+            if (auto failed = runUnderSavepoint([&] { answers[i] = WriteAnswer{true, runHanded(writes[i])}; }))
+                answers[i] = WriteAnswer{false, {failed->what()}};
     };
     try {
         commitQueued(carrier);

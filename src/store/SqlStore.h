@@ -274,6 +274,10 @@ private:
     /// error is in the write; throws only if handling a fault fails (out of
     /// memory), with the transaction rolled back.
     void commitBatch(const std::vector<QueuedWrite*>& batch);
+    /// Holding the connection, in a write transaction: `work` under a
+    /// savepoint of its own. A failure is undone alone and returned; throws
+    /// it when SQLite ended the whole transaction (disk full, I/O).
+    std::optional<StoreError> runUnderSavepoint(const std::function<void()>& work);
 
     std::unique_ptr<SqlDialect> _dialect;
     std::string _connectionString; ///< as given to the connector: may hold a password
@@ -295,13 +299,6 @@ private:
     /// Holding the connection, a handed write: whether its changes notify
     /// (the sender's StoreOptions::notifications); unset: this store's.
     std::optional<bool> _notifyAs;
-    struct NotifyAs {
-        NotifyAs(std::optional<bool>& flag, bool notify) : _flag(flag) { _flag = notify; }
-        ~NotifyAs() { _flag.reset(); }
-        NotifyAs(const NotifyAs&) = delete;
-        NotifyAs& operator=(const NotifyAs&) = delete;
-        std::optional<bool>& _flag;
-    };
     /// Last: stopped (its thread joined) before anything it uses goes.
     std::unique_ptr<SharedWriter> _sharedWriter;
 };

@@ -120,7 +120,7 @@ std::shared_ptr<SqlStore> SharedStore::acquire(const std::string& requestPath)
         options.oneRequestPerProcess = _oneRequestPerProcess;
         options.checkpointer = _checkpointer;
         options.sharedByThreads = _sharedByThreads;
-        options.shareWriter = _shareWriter && sqliteFile;
+        options.shareWriter = _shareWriter; // the store knows whether its database can be shared
         options.sharedWriterReport = [this](const std::string& event, const std::string& cause) {
             if (event == "shared_writer_started")
                 _log.info(event.c_str(), {{"cause", cause}});
