@@ -4,7 +4,9 @@
 Rows 1-4 run through lighttpd + FastCGI and through Apache + mod_fcgid, each
 started from the project's own configuration (lighttpd/stripe-install.conf,
 apache/httpd-vhost-fcgid.conf) rendered only for ports and paths, on
-127.0.0.1, with wrk (--threads, --connections, --duration):
+127.0.0.1, with wrk (--threads, --connections, --duration). The floor runs
+on a server of its own beside the program's, before and after each program
+row; a row's ratios are against the two floor runs beside it (server_rows):
   1. floor     a hello-world libfcgi handler (bench/floor_fcgi.cpp) in place
                of the program: the transport's ceiling
   2. page      GET /stripe/ (mint + store state + render)
@@ -26,6 +28,7 @@ every 0.2 s during the row. Standard library only; run as root (the servers
 hand the program to www-data, as a Debian install does).
 """
 import argparse
+import contextlib
 import datetime
 import glob
 import json
@@ -302,19 +305,27 @@ def start_apache(site, binary):
 STARTERS = {"lighttpd": start_lighttpd, "apache": start_apache}
 
 
-def with_server(name, binary, body, configure=None, **server_options):
+@contextlib.contextmanager
+def serving(name, binary, configure=None, **server_options):
+    """A server (STARTERS[name]) running `binary` on a site of its own, for
+    the `with` block; stopped and removed afterwards."""
     site = Site(f"si-bench-{name}-", free_port())
     if configure:
         configure(site)
     server = STARTERS[name](site, binary, **server_options)
     try:
-        return body(site)
+        yield site
     finally:
         server.stop()
         server.cleanup()
         for pid in processes(site.config, binary):
             os.kill(pid, signal.SIGKILL)
         site.remove()
+
+
+def with_server(name, binary, body, configure=None, **server_options):
+    with serving(name, binary, configure, **server_options) as site:
+        return body(site)
 
 
 # The longest warm-up: mod_fcgid starts processes on demand, about one a
@@ -341,28 +352,70 @@ def warm(args, site, workdir, binary=None):
 
 
 def server_rows(args, name, floor, program, workdir):
-    rows = {}
-
-    def floor_rows(site):
-        warm(args, site, workdir, floor)
-        rows["floor"] = measured(args, site, floor, lambda: wrk(args, site.page_url, lua_script(workdir, "report")))
-
-    def program_rows(site):
+    """Rows 1-4 through one server. The floor runs on a server of its own
+    beside the program's (each idle while the other is measured), before
+    and after every program row: floor, page, floor, callback, floor,
+    webhook, floor. A row's ratios are against the mean of the floor runs
+    just before and after it (its "vs_floor"), so that a machine that
+    drifts over the minutes of a sequence (a shared host's neighbours) moves
+    the row and its reference together; the floor row itself is the mean of
+    its runs, each kept in "runs". Every measured run follows a short
+    untimed round on its server (args.warmup seconds of page requests), so
+    that neither starts from caches the other has just used."""
+    report = lua_script(workdir, "report")
+    replay = lua_script(workdir, "replay")
+    floor_runs, rows = [], {}
+    with serving(name, floor) as floor_site, serving(name, program) as site:
+        warm(args, floor_site, workdir, floor)
         warm(args, site, workdir, program)
-        script = lua_script(workdir, "report")
-        rows["page"] = measured(args, site, program, lambda: wrk(args, site.page_url, script))
+
+        def run_floor():
+            wrk(args, floor_site.page_url, report, duration=args.warmup)
+            floor_runs.append(measured(args, floor_site, floor, lambda: wrk(args, floor_site.page_url, report)))
+
+        def run_program(key, url, script, script_args=()):
+            wrk(args, site.page_url, report, duration=args.warmup)
+            rows[key] = measured(args, site, program, lambda: wrk(args, url, script, script_args))
+            rows[key]["floor_before"] = len(floor_runs) - 1  # index into the floor's runs
+
+        run_floor()
+        run_program("page", site.page_url, report)
         path, count = mint(args, site, workdir, args.duration * 1.5)
-        replay = lua_script(workdir, "replay")
-        rows["callback"] = measured(args, site, program, lambda: wrk(args, site.callback_url, replay, [path]))
+        run_floor()
+        run_program("callback", site.callback_url, replay, [path])
         rows["callback"]["prepared"] = count
         events = max(20000, int(rows["page"]["rps"] * args.duration * 2))
         hooks = webhook_events(args, site, workdir, events, f"{name}{os.getpid()}")
-        rows["webhook"] = measured(args, site, program, lambda: wrk(args, site.webhook_url, replay, [hooks]))
+        run_floor()
+        run_program("webhook", site.webhook_url, replay, [hooks])
         rows["webhook"]["prepared"] = events
-
-    with_server(name, floor, floor_rows)
-    with_server(name, program, program_rows)
+        run_floor()
+    for key in ("page", "callback", "webhook"):
+        before = rows[key].pop("floor_before")
+        rows[key]["vs_floor"] = floor_reference(floor_runs, before)
+    rows["floor"] = floor_summary(floor_runs)
     return rows
+
+
+def floor_reference(floor_runs, before):
+    """What a program row is compared with: the mean of the floor run before
+    it (index `before`) and the one after it."""
+    runs = floor_runs[before:before + 2]
+    return {"rps": round(sum(r["rps"] for r in runs) / len(runs), 1),
+            "p99_ms": round(sum(r["p99_ms"] for r in runs) / len(runs), 2),
+            "floor_runs": [before + 1 + i for i in range(len(runs))]}
+
+
+def floor_summary(runs):
+    """The floor row: the mean of its runs' rates and latencies, the sum of
+    their requests and errors, the largest RSS; each run in "runs"."""
+    mean = lambda key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
+    return {"rps": round(mean("rps"), 1), "p50_ms": round(mean("p50_ms"), 2), "p99_ms": round(mean("p99_ms"), 2),
+            "max_ms": max(r["max_ms"] for r in runs), "requests": sum(r["requests"] for r in runs),
+            "seconds": round(sum(r["seconds"] for r in runs), 2), "errors": sum(r["errors"] for r in runs),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "peak_private_mb": max(r["peak_private_mb"] for r in runs),
+            "processes": max(r["processes"] for r in runs), "runs": runs}
 
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -532,16 +585,22 @@ def sound(row):
     return row["requests"] >= 100 and row["errors"] <= 0.01 * row["requests"]
 
 
+def reference(rows, key):
+    """The floor figures row `key` is compared with: the floor runs beside
+    it (server_rows), or, for a row without them (3b, run on a server of
+    its own afterwards), the floor row."""
+    return rows[key].get("vs_floor", rows["floor"])
+
+
 def targets(results):
     checks = []
     for server, rows in results["servers"].items():
-        floor = rows["floor"]
         for name in ["page", "callback"]:
-            r = ratio(rows[name]["rps"], floor["rps"])
+            r = ratio(rows[name]["rps"], reference(rows, name)["rps"])
             checks.append({"target": f"{server} {name} req/s ≥ 50 % of floor", "value": r,
                            "met": sound(rows[name]) and r is not None and r >= 0.5})
         for name in ["page", "callback", "webhook"]:
-            r = ratio(rows[name]["p99_ms"], floor["p99_ms"])
+            r = ratio(rows[name]["p99_ms"], reference(rows, name)["p99_ms"])
             checks.append({"target": f"{server} {name} p99 ≤ 2× floor p99", "value": r,
                            "met": sound(rows[name]) and r is not None and r <= 2})
         peak = max(rows[n]["peak_rss_mb"] for n in ["page", "callback", "webhook"])
@@ -564,15 +623,16 @@ def table(results):
     labels = {"floor": "1. floor (hello FastCGI)", "page": "2. install page", "callback": "3. callback (full path)",
               "callback_postgresql": "3b. callback (PostgreSQL)", "webhook": "4. webhook"}
     for server, rows in results["servers"].items():
-        floor = rows["floor"]
         for key in ["floor", "page", "callback", "callback_postgresql", "webhook"]:
             if key not in rows:
                 continue
             r = rows[key]
-            lines.append(f"| {server} | {labels[key]} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
+            label = labels[key] + (f", mean of {len(r['runs'])} runs" if key == "floor" and "runs" in r else "")
+            versus = "" if key == "floor" else reference(rows, key)
+            lines.append(f"| {server} | {label} | {r['rps']:,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
                          f"{r['peak_rss_mb']} ({r['peak_private_mb']}), {r['processes']} proc | "
-                         f"{'' if key == 'floor' else format(ratio(r['rps'], floor['rps']), '.2f')} | "
-                         f"{'' if key == 'floor' else format(ratio(r['p99_ms'], floor['p99_ms']), '.2f')} |")
+                         f"{'' if key == 'floor' else format(ratio(r['rps'], versus['rps']), '.2f')} | "
+                         f"{'' if key == 'floor' else format(ratio(r['p99_ms'], versus['p99_ms']), '.2f')} |")
     if "cgi" in results:
         c = results["cgi"]
         for key, label in (("floor", "5. CGI floor (C + SQLite insert)"), ("program", "5. plain CGI cold request")):
@@ -580,8 +640,16 @@ def table(results):
             lines.append(f"| exec (hyperfine -N, {r['runs']} runs) | {label} | {r['rps']:,.0f} | {r['median_ms']} "
                          f"(mean {r['mean_ms']} ± {r['stddev_ms']}) | {r['p99_ms']} | {r['errors']} | {r['peak_rss_mb']} | | "
                          f"{'' if key == 'floor' else format(ratio(r['mean_ms'], c['floor']['mean_ms']), '.2f') + '× floor time'} |")
+    lines.append("")
+    for server, rows in results["servers"].items():
+        runs = rows["floor"].get("runs")
+        if runs:
+            lines.append(f"{server} floor runs, in order (req/s, p99 ms): " + "; ".join(
+                f"{i}: {r['rps']:,.0f}, {r['p99_ms']}" for i, r in enumerate(runs, 1)) +
+                "; each program row is compared with the runs just before and after it (" + ", ".join(
+                f"{key} {'+'.join(map(str, rows[key]['vs_floor']['floor_runs']))}"
+                for key in ("page", "callback", "webhook") if "vs_floor" in rows.get(key, {})) + ")")
     if results.get("notes"):
-        lines.append("")
         lines.extend(results["notes"])
     lines.append("")
     for check in results["targets"]:
