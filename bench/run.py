@@ -364,7 +364,7 @@ def server_rows(args, name, floor, program, workdir):
     that neither starts from caches the other has just used."""
     report = lua_script(workdir, "report")
     replay = lua_script(workdir, "replay")
-    floor_runs, rows = [], {}
+    floor_runs, floor_before, rows = [], {}, {}
     with serving(name, floor) as floor_site, serving(name, program) as site:
         warm(args, floor_site, workdir, floor)
         warm(args, site, workdir, program)
@@ -376,7 +376,7 @@ def server_rows(args, name, floor, program, workdir):
         def run_program(key, url, script, script_args=()):
             wrk(args, site.page_url, report, duration=args.warmup)
             rows[key] = measured(args, site, program, lambda: wrk(args, url, script, script_args))
-            rows[key]["floor_before"] = len(floor_runs) - 1  # index into the floor's runs
+            floor_before[key] = len(floor_runs) - 1  # index into the floor's runs
 
         run_floor()
         run_program("page", site.page_url, report)
@@ -390,8 +390,7 @@ def server_rows(args, name, floor, program, workdir):
         run_program("webhook", site.webhook_url, replay, [hooks])
         rows["webhook"]["prepared"] = events
         run_floor()
-    for key in ("page", "callback", "webhook"):
-        before = rows[key].pop("floor_before")
+    for key, before in floor_before.items():
         rows[key]["vs_floor"] = floor_reference(floor_runs, before)
     rows["floor"] = floor_summary(floor_runs)
     return rows
@@ -401,9 +400,8 @@ def floor_reference(floor_runs, before):
     """What a program row is compared with: the mean of the floor run before
     it (index `before`) and the one after it."""
     runs = floor_runs[before:before + 2]
-    return {"rps": round(sum(r["rps"] for r in runs) / len(runs), 1),
-            "p99_ms": round(sum(r["p99_ms"] for r in runs) / len(runs), 2),
-            "floor_runs": [before + 1 + i for i in range(len(runs))]}
+    mean = floor_summary(runs)
+    return {"rps": mean["rps"], "p99_ms": mean["p99_ms"], "floor_runs": [before + 1 + i for i in range(len(runs))]}
 
 
 def floor_summary(runs):
